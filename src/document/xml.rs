@@ -1,0 +1,397 @@
+//! FHIR XML and MESH control-file reader (quick-xml pull parser) into the neutral [`Document`].
+//!
+//! FHIR mode folds XML into the shape FHIR JSON has: the `value` attribute is the node's value,
+//! other attributes (`id`, `url`) become primitive children, a resource element inside a wrapper
+//! (`<resource><Patient>`) makes the wrapper a resource node, and the XHTML `div` is kept as
+//! one primitive holding its markup. Plain mode (MESH `DTSControl`) keeps elements as they are,
+//! with text content as the value. A DOCTYPE is refused and no entity is ever expanded beyond
+//! XML's five predefined ones and character references.
+
+use super::{Builder, Document, Format, NodeId, SourceFile, Span, Str, ValueKind, MAX_DEPTH};
+use crate::finding::Finding;
+use crate::rules::input::*;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+pub const FHIR_NS: &str = "http://hl7.org/fhir";
+pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// Parses `source.text[start..]`. Returns `None` when the XML is not well-formed enough to give
+/// a tree; the reason is in `findings` either way.
+pub fn parse(source: Arc<SourceFile>, start: usize, findings: &mut Vec<Finding>) -> Option<Document> {
+    let built = {
+        let mut p = XmlParser {
+            text: &source.text,
+            base: start,
+            b: Builder::new(),
+            findings,
+            stack: Vec::new(),
+            plain: false,
+            root_done: false,
+            namespace_reported: false,
+            text_reported: false,
+        };
+        p.run().map(|()| p.b)
+    };
+    match built {
+        Ok(b) => Some(b.finish(source, Format::Xml)),
+        Err(fatal) => {
+            findings.push(fatal);
+            None
+        }
+    }
+}
+
+/// An open element on the reader's stack.
+struct Frame {
+    /// The node the element's children attach to.
+    node: NodeId,
+    /// True for a resource element folded into its wrapper: its end tag does not close a node.
+    folded: bool,
+    /// Text content gathered in plain mode: the span it covers and the unescaped text when it
+    /// differs from the source.
+    text: Option<(Span, Option<String>)>,
+}
+
+struct XmlParser<'a> {
+    text: &'a str,
+    base: usize,
+    b: Builder,
+    findings: &'a mut Vec<Finding>,
+    stack: Vec<Frame>,
+    plain: bool,
+    root_done: bool,
+    namespace_reported: bool,
+    text_reported: bool,
+}
+
+impl<'a> XmlParser<'a> {
+    /// Byte offset of a slice that borrows from the source text.
+    fn offset_of(&self, part: &str) -> Option<usize> {
+        let start = self.text.as_ptr() as usize;
+        let p = part.as_ptr() as usize;
+        (p >= start && p + part.len() <= start + self.text.len()).then(|| p - start)
+    }
+
+    fn span_of(&self, part: &str) -> Option<Span> {
+        self.offset_of(part).map(|o| Span::new(o, o + part.len()))
+    }
+
+    fn run(&mut self) -> Result<(), Finding> {
+        let mut reader = NsReader::from_str(&self.text[self.base..]);
+        reader.config_mut().check_comments = true;
+        loop {
+            let before = self.base + reader.buffer_position() as usize;
+            let (ns, event) = match reader.read_resolved_event() {
+                Ok((ns, ev)) => (Ns::of(&ns), ev),
+                Err(e) => return Err(self.not_well_formed(&reader, e)),
+            };
+            let after = self.base + reader.buffer_position() as usize;
+            match event {
+                Event::Decl(d) => {
+                    if let Some(Ok(enc)) = d.encoding() {
+                        if !enc.eq_ignore_ascii_case("utf-8") {
+                            let span = self.span_of(&enc).unwrap_or(Span::new(before, after));
+                            self.findings.push(
+                                XML_ENCODING_DECLARATION
+                                    .finding(format!("the declaration says `{enc}` but the bytes are UTF-8"))
+                                    .at(span),
+                            );
+                        }
+                    }
+                }
+                Event::DocType(_) => {
+                    return Err(XML_DOCTYPE
+                        .finding("DOCTYPE declarations are not allowed; no entity is expanded")
+                        .at(Span::new(before, after)))
+                }
+                Event::PI(_) | Event::Comment(_) => {}
+                Event::Start(e) => {
+                    let is_div = self.start(&e, ns, Span::new(before, after), true)?;
+                    if let Some(node) = is_div {
+                        // Keep the narrative's markup whole, as FHIR JSON does.
+                        if let Err(err) = reader.read_to_end(e.name()) {
+                            return Err(self.not_well_formed(&reader, err));
+                        }
+                        let end = self.base + reader.buffer_position() as usize;
+                        let span = Span::new(before, end);
+                        self.b.set_value(node, Str::Src(span), ValueKind::Xhtml, span);
+                        self.b.node_mut(node).span = span;
+                    }
+                }
+                Event::Empty(e) => {
+                    if let Some(node) = self.start(&e, ns, Span::new(before, after), false)? {
+                        let span = Span::new(before, after);
+                        self.b.set_value(node, Str::Src(span), ValueKind::Xhtml, span);
+                    }
+                }
+                Event::End(_) => self.end(after),
+                Event::Text(t) => {
+                    let raw: &str = &t;
+                    self.text_content(raw, None, Span::new(before, after))?;
+                }
+                Event::CData(c) => {
+                    let raw: String = c.to_string();
+                    self.text_content(&raw.clone(), Some(raw), Span::new(before, after))?;
+                }
+                Event::GeneralRef(r) => {
+                    let span = Span::new(before, after);
+                    let resolved = if r.is_char_ref() {
+                        match r.resolve_char_ref() {
+                            Ok(Some(c)) => c.to_string(),
+                            _ => return Err(self.bad_entity(&r, span)),
+                        }
+                    } else {
+                        match quick_xml::escape::resolve_predefined_entity(&r) {
+                            Some(s) => s.to_string(),
+                            None => return Err(self.bad_entity(&r, span)),
+                        }
+                    };
+                    self.text_content(&resolved.clone(), Some(resolved), span)?;
+                }
+                Event::Eof => break,
+            }
+        }
+        if !self.root_done {
+            return Err(XML_NOT_WELL_FORMED
+                .finding("the XML has no root element")
+                .at(Span::at(self.base)));
+        }
+        Ok(())
+    }
+
+    fn bad_entity(&self, r: &str, span: Span) -> Finding {
+        XML_NOT_WELL_FORMED
+            .finding(format!("`&{r};` is not a predefined XML entity or a valid character reference"))
+            .at(span)
+            .with_help("Write the character itself, or use `&#NNNN;`; DTD entities are never expanded")
+    }
+
+    fn not_well_formed(&self, reader: &NsReader<&[u8]>, e: quick_xml::Error) -> Finding {
+        let at = (self.base + reader.error_position() as usize).min(self.text.len());
+        let end = self.text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        XML_NOT_WELL_FORMED.finding(format!("{e}")).at(Span::new(at, end))
+    }
+
+    /// Handles a start or empty tag. Returns the node when it is an XHTML `div`, whose content
+    /// the caller captures whole.
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        ns: Ns,
+        tag: Span,
+        has_content: bool,
+    ) -> Result<Option<NodeId>, Finding> {
+        let qname = e.name();
+        let qname_str: &str = qname.as_ref();
+        let local = qname_str.rsplit(':').next().unwrap_or(qname_str);
+        let name_span = self
+            .span_of(local)
+            .unwrap_or(Span::new(tag.start as usize + 1, tag.start as usize + 1 + local.len()));
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(DOCUMENT_TOO_DEEP
+                .finding(format!("nesting exceeds {MAX_DEPTH} levels"))
+                .at(name_span));
+        }
+        if self.stack.is_empty() {
+            if self.root_done {
+                return Err(XML_NOT_WELL_FORMED
+                    .finding("the XML has more than one root element")
+                    .at(name_span));
+            }
+            self.plain = local == "DTSControl";
+        }
+        let parent = self.stack.last().map(|f| f.node);
+        let is_div = !self.plain && local == "div" && ns == Ns::Xhtml;
+        if !self.plain && !is_div && ns != Ns::Fhir && !self.namespace_reported {
+            self.namespace_reported = true;
+            let found = match &ns {
+                Ns::Other(n) => format!("`{n}`"),
+                Ns::Xhtml => format!("`{XHTML_NS}`"),
+                Ns::None | Ns::Fhir => "no namespace".to_string(),
+            };
+            self.findings.push(
+                XML_NAMESPACE
+                    .finding(format!("`{local}` is in {found}, not `{FHIR_NS}`"))
+                    .at(name_span),
+            );
+        }
+        let name = Str::Src(name_span);
+        let resource_like = !self.plain && local.starts_with(|c: char| c.is_ascii_uppercase());
+        if resource_like {
+            if let Some(wrapper) = parent {
+                // `<resource><Patient>`: the wrapper becomes the resource node.
+                let wrapper_busy = self.b.node(wrapper).resource_type.is_some()
+                    || self.b.children(wrapper).iter().next().is_some();
+                if wrapper_busy {
+                    self.findings.push(
+                        XML_RESOURCE_WRAPPER
+                            .finding(format!("`{local}` is not the only content of `{}`", self.name_of(wrapper)))
+                            .at(name_span),
+                    );
+                } else {
+                    self.b.set_resource(wrapper, name);
+                }
+                self.attributes(e, wrapper, tag, true)?;
+                if has_content {
+                    self.stack.push(Frame { node: wrapper, folded: true, text: None });
+                }
+                return Ok(None);
+            }
+        }
+        let node = self.b.push(parent, name, tag, name_span);
+        if parent.is_none() {
+            self.root_done = true;
+            if resource_like {
+                self.b.set_resource(node, name);
+            }
+        }
+        if is_div {
+            return Ok(Some(node));
+        }
+        self.attributes(e, node, tag, false)?;
+        if has_content {
+            self.stack.push(Frame { node, folded: false, text: None });
+        }
+        Ok(None)
+    }
+
+    fn name_of(&self, id: NodeId) -> String {
+        match self.b.node(id).name {
+            Str::Src(s) => self.text[s.range()].to_string(),
+            s @ Str::Owned(_) => self.b.owned_str(s).to_string(),
+        }
+    }
+
+    /// `value` becomes the node's value; other attributes become primitive children (FHIR's
+    /// `id` and `url` are attributes in XML and properties in JSON).
+    fn attributes(&mut self, e: &BytesStart<'_>, node: NodeId, tag: Span, on_resource: bool) -> Result<(), Finding> {
+        for attr in e.attributes() {
+            let attr = match attr {
+                Ok(a) => a,
+                Err(err) => {
+                    return Err(XML_NOT_WELL_FORMED.finding(format!("{err}")).at(tag));
+                }
+            };
+            let key: &str = attr.key.as_ref();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let key_span = self.span_of(key).unwrap_or(tag);
+            let raw_span = match &attr.value {
+                Cow::Borrowed(v) => self.span_of(v),
+                Cow::Owned(_) => None,
+            };
+            let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                Ok(v) => v,
+                Err(err) => {
+                    return Err(XML_NOT_WELL_FORMED
+                        .finding(format!("{err}"))
+                        .at(raw_span.unwrap_or(tag))
+                        .with_help("Write the character itself, or use `&#NNNN;`; DTD entities are never expanded"));
+                }
+            };
+            let value_span = raw_span.unwrap_or(tag);
+            let text = match (&value, raw_span) {
+                (Cow::Borrowed(v), Some(s)) if v.len() == s.len() => Str::Src(s),
+                _ => self.b.own(value.into_owned()),
+            };
+            if on_resource {
+                // Only namespace declarations belong on a resource's own element.
+                self.findings.push(
+                    XML_NOT_WELL_FORMED
+                        .finding(format!("unexpected attribute `{key}` on a resource element"))
+                        .at(key_span),
+                );
+                continue;
+            }
+            if key == "value" && !self.plain {
+                self.b.set_value(node, text, ValueKind::String, value_span);
+            } else {
+                let whole = Span::new(key_span.start as usize, (value_span.end as usize + 1).min(self.text.len()));
+                let child = self.b.push(Some(node), Str::Src(key_span), whole, key_span);
+                self.b.set_value(child, text, ValueKind::String, value_span);
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, after: usize) {
+        let Some(frame) = self.stack.pop() else { return };
+        if frame.folded {
+            return;
+        }
+        self.b.node_mut(frame.node).span.end = after as u32;
+        if let Some((span, owned)) = frame.text {
+            let blank = owned.as_deref().unwrap_or(&self.text[span.range()]).trim().is_empty();
+            if blank && self.b.node(frame.node).first_child.is_some() {
+                // Indentation between child elements, not a value.
+                return;
+            }
+            let value = match owned {
+                Some(s) => self.b.own(s),
+                None => Str::Src(span),
+            };
+            self.b.set_value(frame.node, value, ValueKind::String, span);
+        }
+    }
+
+    /// Text, CDATA and entity references. FHIR XML carries no text outside the narrative; a MESH
+    /// control file's values are its text.
+    fn text_content(&mut self, raw: &str, resolved: Option<String>, span: Span) -> Result<(), Finding> {
+        let blank = raw.trim().is_empty() && resolved.as_deref().is_none_or(|r| r.trim().is_empty());
+        let Some(frame) = self.stack.last_mut() else {
+            if blank {
+                return Ok(());
+            }
+            return Err(XML_NOT_WELL_FORMED
+                .finding("text outside the root element")
+                .at(span));
+        };
+        if !self.plain {
+            if !blank && !self.text_reported {
+                self.text_reported = true;
+                self.findings.push(
+                    XML_UNEXPECTED_TEXT
+                        .finding(format!("text content `{}` is not allowed here", raw.trim().chars().take(40).collect::<String>()))
+                        .at(span),
+                );
+            }
+            return Ok(());
+        }
+        // Plain mode: gather the element's text; only copy when entities made it differ.
+        let piece = resolved.as_deref().unwrap_or(raw);
+        frame.text = Some(match frame.text.take() {
+            None => (span, resolved),
+            Some((prev, owned)) => {
+                let mut s = owned.unwrap_or_else(|| self.text[prev.range()].to_string());
+                s.push_str(piece);
+                (Span::new(prev.start as usize, span.end as usize), Some(s))
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The namespace of an element, without allocating for the two that FHIR uses.
+#[derive(Debug, PartialEq, Eq)]
+enum Ns {
+    Fhir,
+    Xhtml,
+    Other(String),
+    None,
+}
+
+impl Ns {
+    fn of(r: &ResolveResult<'_>) -> Ns {
+        match r {
+            ResolveResult::Bound(ns) if ns.0 == FHIR_NS => Ns::Fhir,
+            ResolveResult::Bound(ns) if ns.0 == XHTML_NS => Ns::Xhtml,
+            ResolveResult::Bound(ns) => Ns::Other(ns.0.to_string()),
+            _ => Ns::None,
+        }
+    }
+}

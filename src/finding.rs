@@ -1,0 +1,145 @@
+//! Findings: what a rule reports, in one shape for every rule and every output format.
+
+use crate::document::{Document, NodeId, Span};
+use serde::Serialize;
+use std::borrow::Cow;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+        }
+    }
+}
+
+/// A span in the finding's file with an optional short noun phrase shown at it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: Option<String>,
+}
+
+/// Static description of a rule: identity, default severity and the words shown to users.
+#[derive(Clone, Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case name naming the problem (`bundle-type-not-message`).
+    pub name: Cow<'static, str>,
+    pub severity: Severity,
+    /// One sentence: what the rule checks.
+    pub summary: Cow<'static, str>,
+    /// Imperative sentence: what to do about a finding.
+    pub help: Cow<'static, str>,
+    /// Markdown with `## What it checks`, `## Why it matters`, `## Example`, `## References`.
+    pub docs: Cow<'static, str>,
+}
+
+impl RuleMeta {
+    /// A finding of this rule with its default severity and help.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.name.to_string(),
+            requirement: None,
+            severity: self.severity,
+            message: message.into(),
+            help: Some(self.help.to_string()).filter(|h| !h.is_empty()),
+            label: None,
+            related: Vec::new(),
+            location: None,
+        }
+    }
+}
+
+/// One problem in one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    /// The requirement ID as the validated spec version numbers it, if the rule implements one.
+    pub requirement: Option<String>,
+    pub severity: Severity,
+    /// What is wrong at this place: one line, no trailing period.
+    pub message: String,
+    pub help: Option<String>,
+    /// The primary place; `None` for findings about the file as a whole.
+    pub label: Option<Label>,
+    /// Further places in the same file that explain the finding (the other duplicate, say).
+    pub related: Vec<Label>,
+    /// FHIRPath-like location of the offending node.
+    pub location: Option<String>,
+}
+
+impl Finding {
+    pub fn at(mut self, span: Span) -> Self {
+        self.label = Some(Label { span, text: None });
+        self
+    }
+
+    pub fn label(mut self, text: impl Into<String>) -> Self {
+        if let Some(l) = &mut self.label {
+            l.text = Some(text.into());
+        }
+        self
+    }
+
+    /// Points at a node: its value when it has one, otherwise its name, and records its location.
+    pub fn at_node(mut self, doc: &Document, id: NodeId) -> Self {
+        let node = doc.node(id);
+        let span = if doc.value(id).is_some() && !node.value_span.is_empty() {
+            node.value_span
+        } else {
+            node.name_span
+        };
+        self.label = Some(Label { span, text: None });
+        self.location = Some(doc.location(id));
+        self
+    }
+
+    /// Points at the name of a node (for a problem with the element itself, or a missing child).
+    pub fn at_node_name(mut self, doc: &Document, id: NodeId) -> Self {
+        self.label = Some(Label {
+            span: doc.node(id).name_span,
+            text: None,
+        });
+        self.location = Some(doc.location(id));
+        self
+    }
+
+    pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            text: Some(text.into()),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_requirement(mut self, id: Option<String>) -> Self {
+        self.requirement = id;
+        self
+    }
+
+    /// Byte offset used to order findings; file-level findings come first.
+    pub fn offset(&self) -> Option<u32> {
+        self.label.as_ref().map(|l| l.span.start)
+    }
+}
+
+/// Sorts findings into the documented deterministic order: position, then rule, then message.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.offset(), &a.rule, &a.message).cmp(&(b.offset(), &b.rule, &b.message))
+    });
+}

@@ -1,0 +1,166 @@
+//! From raw bytes to a parsed input: encoding checks, format detection from content (never the
+//! file name), parsing, and what kind of input it is.
+
+use crate::document::{json, xml, Document, NodeKind, SourceFile, Span};
+use crate::finding::Finding;
+use crate::rules::input::*;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What an input is, as reported in the JSON output's `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// An ITK3 message Bundle (a GP Connect request).
+    Message,
+    /// An ITK3 response (acknowledgement) Bundle: MessageHeader event `ITK008M`.
+    Response,
+    /// A MESH client control file (`DTSControl`).
+    MeshControl,
+    /// MESH API `Mex-*` headers.
+    MeshHeaders,
+    /// A FHIR resource that is not a Bundle.
+    FhirResource,
+    Unknown,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Message => "message",
+            InputKind::Response => "response",
+            InputKind::MeshControl => "mesh-control",
+            InputKind::MeshHeaders => "mesh-headers",
+            InputKind::FhirResource => "fhir-resource",
+            InputKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One input after parsing. `document` is `None` when the input could not be read as a tree;
+/// `findings` then says why.
+pub struct ParsedInput {
+    pub source: Arc<SourceFile>,
+    pub document: Option<Document>,
+    pub kind: InputKind,
+    pub findings: Vec<Finding>,
+}
+
+/// Largest input accepted: spans are 32-bit offsets.
+pub const MAX_INPUT: usize = u32::MAX as usize - 1;
+
+pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
+    let mut findings = Vec::new();
+    let unreadable = |text: String, findings: Vec<Finding>| ParsedInput {
+        source: Arc::new(SourceFile::new(path.clone(), text)),
+        document: None,
+        kind: InputKind::Unknown,
+        findings,
+    };
+    if bytes.len() > MAX_INPUT {
+        findings.push(INPUT_TOO_LARGE.finding(format!("the file is {} bytes", bytes.len())));
+        return unreadable(String::new(), findings);
+    }
+    if bytes.is_empty() {
+        findings.push(INPUT_EMPTY.finding("the file is empty"));
+        return unreadable(String::new(), findings);
+    }
+    if let Some(encoding) = foreign_encoding(&bytes) {
+        findings.push(
+            ENCODING_UNSUPPORTED
+                .finding(format!("the file is encoded as {encoding}, not UTF-8"))
+                .at(Span::new(0, 0)),
+        );
+        return unreadable(String::new(), findings);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes()[at];
+            // Keep a lossy copy only to render the snippet; nothing is validated from it.
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            findings.push(
+                ENCODING_INVALID_UTF8
+                    .finding(format!("byte 0x{bad:02X} at offset {at} is not valid UTF-8"))
+                    .at(Span::new(at, at + 1)),
+            );
+            return unreadable(text, findings);
+        }
+    };
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let first = text[start..].find(|c: char| !c.is_ascii_whitespace()).map(|i| start + i);
+    let source = Arc::new(SourceFile::new(path, text));
+    let document = match first.map(|i| source.text.as_bytes()[i]) {
+        None => {
+            findings.push(INPUT_EMPTY.finding("the file holds only whitespace"));
+            None
+        }
+        Some(b'{' | b'[') => json::parse(source.clone(), start, &mut findings),
+        Some(b'<') => xml::parse(source.clone(), start, &mut findings),
+        Some(_) => {
+            let at = first.unwrap_or(0);
+            let end = source.text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            findings.push(
+                INPUT_UNRECOGNISED
+                    .finding("the content is not JSON, XML or a MESH control file")
+                    .at(Span::new(at, end)),
+            );
+            None
+        }
+    };
+    let kind = document.as_ref().map_or(InputKind::Unknown, classify);
+    ParsedInput {
+        source,
+        document,
+        kind,
+        findings,
+    }
+}
+
+/// Names a non-UTF-8 Unicode encoding recognised from a byte-order mark or from the zero bytes
+/// that UTF-16/32 put beside ASCII `<` and `{`.
+fn foreign_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let starts = |p: &[u8]| bytes.starts_with(p);
+    if starts(&[0xFF, 0xFE, 0, 0]) || starts(&[0, 0, 0xFE, 0xFF]) {
+        return Some("UTF-32");
+    }
+    if starts(&[0xFF, 0xFE]) {
+        return Some("UTF-16 little-endian");
+    }
+    if starts(&[0xFE, 0xFF]) {
+        return Some("UTF-16 big-endian");
+    }
+    match bytes {
+        [0, b'<' | b'{', ..] => Some("UTF-16 big-endian (no byte-order mark)"),
+        [b'<' | b'{', 0, ..] => Some("UTF-16 little-endian (no byte-order mark)"),
+        _ => None,
+    }
+}
+
+/// Decides the kind from the root and, for a Bundle, the first MessageHeader's event.
+fn classify(doc: &Document) -> InputKind {
+    let root = doc.root();
+    if doc.node(root).kind != NodeKind::Resource {
+        return match doc.name(root) {
+            "DTSControl" => InputKind::MeshControl,
+            _ => InputKind::Unknown,
+        };
+    }
+    match doc.resource_type(root) {
+        Some("Bundle") => {
+            let event = doc
+                .children_named(root, "entry")
+                .filter_map(|e| doc.child(e, "resource"))
+                .find(|r| doc.resource_type(*r) == Some("MessageHeader"))
+                .and_then(|mh| doc.get_value(mh, "event.code"));
+            if event == Some("ITK008M") {
+                InputKind::Response
+            } else {
+                InputKind::Message
+            }
+        }
+        Some(_) => InputKind::FhirResource,
+        None => InputKind::Unknown,
+    }
+}
