@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// Validate GP Connect Messaging ITK3 FHIR messages and their MESH metadata.
 #[derive(Parser, Debug)]
-#[command(name = "gpcm-validate", version, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    name = "gpcm-validate",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -47,7 +52,11 @@ pub struct CheckArgs {
 
 fn parse_version(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s.split('.').collect();
-    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         Ok(s.to_string())
     } else {
         Err(format!("`{s}` is not a version of the form X.Y.Z"))
@@ -105,7 +114,13 @@ fn set_exit(e: Exit) {
 
 fn list_rules(registry: &Registry, out: &mut dyn Write) -> io::Result<()> {
     for meta in registry.metas() {
-        writeln!(out, "{:<28} {:<11} {}", meta.name, meta.severity.as_str(), meta.summary)?;
+        writeln!(
+            out,
+            "{:<28} {:<11} {}",
+            meta.name,
+            meta.severity.as_str(),
+            meta.summary
+        )?;
     }
     Ok(())
 }
@@ -135,7 +150,9 @@ enum Input {
 fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Result<Exit> {
     let mut failed = false;
     let inputs = collect_inputs(&args.paths, &mut failed);
-    let options = Options { spec: args.spec.clone() };
+    let options = Options {
+        spec: args.spec.clone(),
+    };
     let color = args.format == OutputFormat::Human
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -177,7 +194,10 @@ fn collect_inputs(paths: &[PathBuf], failed: &mut bool) -> Vec<Input> {
         } else if path.exists() {
             inputs.push(Input::File(path.clone()));
         } else {
-            eprintln!("gpcm-validate: {}: no such file or directory", path.display());
+            eprintln!(
+                "gpcm-validate: {}: no such file or directory",
+                path.display()
+            );
             *failed = true;
         }
     }
@@ -185,7 +205,8 @@ fn collect_inputs(paths: &[PathBuf], failed: &mut bool) -> Vec<Input> {
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>, failed: &mut bool) {
-    let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+    let hidden =
+        |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
     for entry in walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
@@ -194,7 +215,10 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, failed: &mut bool) {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-                if WALKED_EXTENSIONS.iter().any(|w| w.eq_ignore_ascii_case(ext)) {
+                if WALKED_EXTENSIONS
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(ext))
+                {
                     inputs.push(Input::File(e.into_path()));
                 }
             }
@@ -218,7 +242,9 @@ fn read_input(input: &Input) -> Result<(String, Vec<u8>), (String, io::Error)> {
         }
         Input::File(path) => {
             let display = path.display().to_string();
-            std::fs::read(path).map(|b| (display.clone(), b)).map_err(|e| (display, e))
+            std::fs::read(path)
+                .map(|b| (display.clone(), b))
+                .map_err(|e| (display, e))
         }
     }
 }

@@ -139,7 +139,6 @@ impl Finding {
 
 /// Sorts findings into the documented deterministic order: position, then rule, then message.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (a.offset(), &a.rule, &a.message).cmp(&(b.offset(), &b.rule, &b.message))
-    });
+    findings
+        .sort_by(|a, b| (a.offset(), &a.rule, &a.message).cmp(&(b.offset(), &b.rule, &b.message)));
 }

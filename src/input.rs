@@ -82,14 +82,18 @@ pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             findings.push(
                 ENCODING_INVALID_UTF8
-                    .finding(format!("byte 0x{bad:02X} at offset {at} is not valid UTF-8"))
+                    .finding(format!(
+                        "byte 0x{bad:02X} at offset {at} is not valid UTF-8"
+                    ))
                     .at(Span::new(at, at + 1)),
             );
             return unreadable(text, findings);
         }
     };
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let first = text[start..].find(|c: char| !c.is_ascii_whitespace()).map(|i| start + i);
+    let first = text[start..]
+        .find(|c: char| !c.is_ascii_whitespace())
+        .map(|i| start + i);
     let source = Arc::new(SourceFile::new(path, text));
     let document = match first.map(|i| source.text.as_bytes()[i]) {
         None => {
@@ -100,7 +104,10 @@ pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
         Some(b'<') => xml::parse(source.clone(), start, &mut findings),
         Some(_) => {
             let at = first.unwrap_or(0);
-            let end = source.text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let end = source.text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
             findings.push(
                 INPUT_UNRECOGNISED
                     .finding("the content is not JSON, XML or a MESH control file")

@@ -19,7 +19,10 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
@@ -31,7 +34,12 @@ pub struct Options {
 }
 
 /// Validates one input held in memory.
-pub fn validate_bytes(registry: &Registry, options: &Options, path: String, bytes: Vec<u8>) -> FileReport {
+pub fn validate_bytes(
+    registry: &Registry,
+    options: &Options,
+    path: String,
+    bytes: Vec<u8>,
+) -> FileReport {
     let parsed = input::parse(path.clone(), bytes);
     let mut findings = parsed.findings;
     if let Some(doc) = &parsed.document {

@@ -13,7 +13,11 @@ use std::sync::Arc;
 
 /// Parses `source.text[start..]` (after any byte-order mark). Returns `None` when the JSON is
 /// too broken to give a tree; the reason is in `findings` either way.
-pub fn parse(source: Arc<SourceFile>, start: usize, findings: &mut Vec<Finding>) -> Option<Document> {
+pub fn parse(
+    source: Arc<SourceFile>,
+    start: usize,
+    findings: &mut Vec<Finding>,
+) -> Option<Document> {
     let result = {
         let mut p = Parser {
             text: &source.text,
@@ -28,7 +32,7 @@ pub fn parse(source: Arc<SourceFile>, start: usize, findings: &mut Vec<Finding>)
     match result {
         Ok(b) => Some(b.finish(source, Format::Json)),
         Err(fatal) => {
-            findings.push(fatal);
+            findings.push(*fatal);
             None
         }
     }
@@ -61,7 +65,8 @@ struct Member {
     value: Parsed,
 }
 
-type Fatal = Finding;
+/// A finding that ends parsing; boxed because it travels up every `?`.
+type Fatal = Box<Finding>;
 
 impl<'a> Parser<'a> {
     fn document(&mut self) -> Result<(), Fatal> {
@@ -70,15 +75,18 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'{') {
             let mut f = self.unexpected("a JSON object");
             if self.text[start..].starts_with("{%") {
-                f = f.with_help("Remove the `{% … %}` template lines copied from the spec page");
+                f.help =
+                    Some("Remove the `{% … %}` template lines copied from the spec page".into());
             }
             if self.peek().is_some() && self.bytes[start] == b'[' {
-                f = f.with_help("A FHIR JSON document is one resource object, not an array");
+                f.help = Some("A FHIR JSON document is one resource object, not an array".into());
             }
             return Err(f);
         }
         let placeholder = self.b.own("");
-        let root = self.b.push(None, placeholder, Span::at(start), Span::at(start));
+        let root = self
+            .b
+            .push(None, placeholder, Span::at(start), Span::at(start));
         self.object_body(root)?;
         if self.b.node(root).resource_type.is_none() {
             self.findings.push(
@@ -103,7 +111,7 @@ impl<'a> Parser<'a> {
     }
 
     fn fatal(&self, rule: &RuleMeta, message: String, span: Span) -> Fatal {
-        rule.finding(message).at(span)
+        Box::new(rule.finding(message).at(span))
     }
 
     fn unexpected(&self, expected: &str) -> Fatal {
@@ -132,7 +140,7 @@ impl<'a> Parser<'a> {
                     let end = if rest.starts_with("//") {
                         rest.find('\n').map_or(self.bytes.len(), |i| start + i)
                     } else if rest.starts_with("/*") {
-                        match rest[2..].find("*/") {
+                        match rest.strip_prefix("/*").and_then(|r| r.find("*/")) {
                             Some(i) => start + 2 + i + 2,
                             None => {
                                 return Err(self.fatal(
@@ -316,7 +324,11 @@ impl<'a> Parser<'a> {
                         }
                         None => return Err(self.unterminated(start)),
                         Some(_) => {
-                            let end = self.pos + self.text[self.pos..].chars().next().map_or(0, char::len_utf8);
+                            let end = self.pos
+                                + self.text[self.pos..]
+                                    .chars()
+                                    .next()
+                                    .map_or(0, char::len_utf8);
                             return Err(self.fatal(
                                 &JSON_SYNTAX,
                                 format!("invalid escape `{}` in string", &self.text[esc..end]),
@@ -342,7 +354,10 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self, esc: usize) -> Result<u32, Fatal> {
-        let digits = self.text.get(self.pos..self.pos + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
         match digits {
             Some(d) => {
                 self.pos += 4;
@@ -461,7 +476,11 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     break;
                 }
-                _ => return Err(self.unexpected("`,` or `]` in the array opened here").related_open(open)),
+                _ => {
+                    return Err(self
+                        .unexpected("`,` or `]` in the array opened here")
+                        .related_open(open))
+                }
             }
         }
         self.depth -= 1;
@@ -501,7 +520,11 @@ impl<'a> Parser<'a> {
                             if duplicate.is_none() {
                                 self.b.set_resource(obj, s);
                                 if self.b.node(obj).parent.is_none() {
-                                    self.b.set_name(obj, s, Span::new(span.start as usize + 1, span.end as usize - 1));
+                                    self.b.set_name(
+                                        obj,
+                                        s,
+                                        Span::new(span.start as usize + 1, span.end as usize - 1),
+                                    );
                                 }
                             }
                         }
@@ -530,7 +553,13 @@ impl<'a> Parser<'a> {
                             .related(first, "first occurrence, which is kept"),
                     );
                 } else if &*key_text != "resourceType" {
-                    members.push(Member { key, key_text, key_span, span, value });
+                    members.push(Member {
+                        key,
+                        key_text,
+                        key_span,
+                        span,
+                        value,
+                    });
                 }
                 self.skip_ws()?;
                 match self.peek() {
@@ -547,7 +576,9 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     _ => {
-                        return Err(self.unexpected("`,` or `}` in the object opened here").related_open(open))
+                        return Err(self
+                            .unexpected("`,` or `}` in the object opened here")
+                            .related_open(open))
                     }
                 }
             }
@@ -579,7 +610,10 @@ impl<'a> Parser<'a> {
                 continue;
             };
             let ext = members.remove(i);
-            match members.iter().position(|m| &*m.key_text == base) {
+            if !self.extension_shape_ok(&ext) {
+                continue;
+            }
+            match members.iter().position(|m| *m.key_text == *base) {
                 Some(j) => self.merge_primitive_extension(&mut members[j], ext),
                 None => {
                     // A primitive with only extensions: `_x` stands alone, renamed to `x`.
@@ -598,7 +632,10 @@ impl<'a> Parser<'a> {
                             Some(id) => children.push(id),
                             None => self.findings.push(
                                 JSON_NULL
-                                    .finding(format!("`{}[{k}]` is `null` with no `_{}` extension at that index", m.key_text, m.key_text))
+                                    .finding(format!(
+                                        "`{}[{k}]` is `null` with no `_{}` extension at that index",
+                                        m.key_text, m.key_text
+                                    ))
                                     .at(m.key_span),
                             ),
                         }
@@ -615,10 +652,37 @@ impl<'a> Parser<'a> {
         self.b.relink_children(obj, &children);
     }
 
+    /// `_x` carries only `id` and `extension`, so it must be an object (or objects and nulls).
+    fn extension_shape_ok(&mut self, ext: &Member) -> bool {
+        let nodes: Vec<NodeId> = match &ext.value {
+            Parsed::Node(id) => vec![*id],
+            Parsed::Array(items) => items.iter().flatten().copied().collect(),
+            Parsed::Null => Vec::new(),
+        };
+        let primitive = nodes.iter().any(|&n| self.b.node(n).value.is_some());
+        if primitive {
+            self.findings.push(
+                JSON_PRIMITIVE_EXTENSION
+                    .finding(format!(
+                        "`{}` must be an object holding `id` or `extension`",
+                        ext.key_text
+                    ))
+                    .at(ext.key_span),
+            );
+        }
+        !primitive
+    }
+
     fn rename_underscore(&mut self, mut ext: Member) -> Member {
         let base: Box<str> = ext.key_text[1..].into();
         let (name, name_span) = match ext.key {
-            Str::Src(s) => (Str::Src(Span::new(s.start as usize + 1, s.end as usize)), Span::new(ext.key_span.start as usize + 2, ext.key_span.end as usize - 1)),
+            Str::Src(s) => (
+                Str::Src(Span::new(s.start as usize + 1, s.end as usize)),
+                Span::new(
+                    ext.key_span.start as usize + 2,
+                    ext.key_span.end as usize - 1,
+                ),
+            ),
             Str::Owned(_) => (self.b.own(base.clone()), ext.key_span),
         };
         let rename = |b: &mut Builder, id: NodeId| b.set_name(id, name, name_span);
@@ -639,7 +703,8 @@ impl<'a> Parser<'a> {
 
     fn merge_primitive_extension(&mut self, base: &mut Member, ext: Member) {
         let mismatch = |p: &mut Self, what: String| {
-            p.findings.push(JSON_PRIMITIVE_EXTENSION.finding(what).at(ext.key_span));
+            p.findings
+                .push(JSON_PRIMITIVE_EXTENSION.finding(what).at(ext.key_span));
         };
         let base_key = base.key;
         match (&mut base.value, ext.value) {
@@ -693,16 +758,19 @@ impl<'a> Parser<'a> {
 
 /// The node name for a property key: the key itself, the span without its quotes.
 fn field_name(key: Str, key_span: Span) -> (Str, Span) {
-    (key, Span::new(key_span.start as usize + 1, key_span.end as usize - 1))
+    (
+        key,
+        Span::new(key_span.start as usize + 1, key_span.end as usize - 1),
+    )
 }
 
 trait RelatedOpen {
     fn related_open(self, open: usize) -> Self;
 }
 
-impl RelatedOpen for Finding {
+impl RelatedOpen for Fatal {
     fn related_open(self, open: usize) -> Self {
-        self.related(Span::new(open, open + 1), "opened here")
+        Box::new(self.related(Span::new(open, open + 1), "opened here"))
     }
 }
 

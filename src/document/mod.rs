@@ -19,6 +19,7 @@ pub mod xml;
 
 pub use line_index::LineIndex;
 
+use crate::fhir::annotate::Typed;
 use std::sync::{Arc, OnceLock};
 
 /// A half-open byte range into the source text. `u32` keeps nodes small; inputs over 4 GiB
@@ -98,6 +99,11 @@ impl NodeId {
     fn idx(self) -> usize {
         self.0 as usize
     }
+
+    /// Position in the arena (document order), for side tables indexed by node.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// Text owned by the document: either a slice of the source (no copy, the usual case) or an
@@ -154,9 +160,21 @@ pub struct Document {
     pub format: Format,
     nodes: Vec<Node>,
     owned: Vec<Box<str>>,
+    /// STU3 element definitions of each node (empty for non-FHIR documents).
+    typed: Vec<Option<Typed>>,
 }
 
 impl Document {
+    /// The STU3 definition of a node, when it is a known FHIR element.
+    pub fn typed(&self, id: NodeId) -> Option<Typed> {
+        self.typed.get(id.idx()).copied().flatten()
+    }
+
+    /// The node's FHIR type code (`Reference`, `dateTime`, or a resource type).
+    pub fn type_code(&self, id: NodeId) -> Option<&'static str> {
+        self.typed(id).and_then(|t| t.type_code)
+    }
+
     pub fn root(&self) -> NodeId {
         NodeId::ROOT
     }
@@ -224,7 +242,8 @@ impl Document {
 
     /// Follows a dotted path of child names from `id`, taking the first match at each step.
     pub fn get(&self, id: NodeId, path: &str) -> Option<NodeId> {
-        path.split('.').try_fold(id, |at, step| self.child(at, step))
+        path.split('.')
+            .try_fold(id, |at, step| self.child(at, step))
     }
 
     /// The value of the child at a dotted path.
@@ -323,7 +342,13 @@ impl Builder {
     }
 
     /// Appends a node as the last child of `parent` (or as the root).
-    pub fn push(&mut self, parent: Option<NodeId>, name: Str, span: Span, name_span: Span) -> NodeId {
+    pub fn push(
+        &mut self,
+        parent: Option<NodeId>,
+        name: Str,
+        span: Span,
+        name_span: Span,
+    ) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
             name,
@@ -423,12 +448,15 @@ impl Builder {
 
     pub fn finish(mut self, source: Arc<SourceFile>, format: Format) -> Document {
         self.number_siblings(&source.text);
-        Document {
+        let mut doc = Document {
             source,
             format,
             nodes: self.nodes,
             owned: self.owned,
-        }
+            typed: Vec::new(),
+        };
+        doc.typed = crate::fhir::annotate::annotate(&doc);
+        doc
     }
 }
 

@@ -45,9 +45,10 @@ impl Document {
 }
 
 impl Document {
-    /// Whether the STU3 definitions make this element repeating (TODO(session-1): wire to
-    /// `crate::fhir::defs` once the element tables land).
-    fn defined_repeating(&self, _child: NodeId) -> bool {
-        false
+    /// Whether the STU3 definitions make this element repeating.
+    fn defined_repeating(&self, child: NodeId) -> bool {
+        self.typed(child)
+            .and_then(|t| t.def)
+            .is_some_and(|d| d.is_repeating())
     }
 }

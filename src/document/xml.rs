@@ -21,7 +21,11 @@ pub const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// Parses `source.text[start..]`. Returns `None` when the XML is not well-formed enough to give
 /// a tree; the reason is in `findings` either way.
-pub fn parse(source: Arc<SourceFile>, start: usize, findings: &mut Vec<Finding>) -> Option<Document> {
+pub fn parse(
+    source: Arc<SourceFile>,
+    start: usize,
+    findings: &mut Vec<Finding>,
+) -> Option<Document> {
     let built = {
         let mut p = XmlParser {
             text: &source.text,
@@ -39,11 +43,14 @@ pub fn parse(source: Arc<SourceFile>, start: usize, findings: &mut Vec<Finding>)
     match built {
         Ok(b) => Some(b.finish(source, Format::Xml)),
         Err(fatal) => {
-            findings.push(fatal);
+            findings.push(*fatal);
             None
         }
     }
 }
+
+/// A finding that ends parsing; boxed because it travels up every `?`.
+type Fatal = Box<Finding>;
 
 /// An open element on the reader's stack.
 struct Frame {
@@ -80,14 +87,14 @@ impl<'a> XmlParser<'a> {
         self.offset_of(part).map(|o| Span::new(o, o + part.len()))
     }
 
-    fn run(&mut self) -> Result<(), Finding> {
+    fn run(&mut self) -> Result<(), Fatal> {
         let mut reader = NsReader::from_str(&self.text[self.base..]);
         reader.config_mut().check_comments = true;
         loop {
             let before = self.base + reader.buffer_position() as usize;
             let (ns, event) = match reader.read_resolved_event() {
                 Ok((ns, ev)) => (Ns::of(&ns), ev),
-                Err(e) => return Err(self.not_well_formed(&reader, e)),
+                Err(e) => return fail(self.not_well_formed(&reader, e)),
             };
             let after = self.base + reader.buffer_position() as usize;
             match event {
@@ -97,16 +104,22 @@ impl<'a> XmlParser<'a> {
                             let span = self.span_of(&enc).unwrap_or(Span::new(before, after));
                             self.findings.push(
                                 XML_ENCODING_DECLARATION
-                                    .finding(format!("the declaration says `{enc}` but the bytes are UTF-8"))
+                                    .finding(format!(
+                                        "the declaration says `{enc}` but the bytes are UTF-8"
+                                    ))
                                     .at(span),
                             );
                         }
                     }
                 }
                 Event::DocType(_) => {
-                    return Err(XML_DOCTYPE
-                        .finding("DOCTYPE declarations are not allowed; no entity is expanded")
-                        .at(Span::new(before, after)))
+                    // Point at the keyword, not the whole internal subset.
+                    let keyword = Span::new(before, (before + "<!DOCTYPE".len()).min(after));
+                    return fail(
+                        XML_DOCTYPE
+                            .finding("DOCTYPE declarations are not allowed; no entity is expanded")
+                            .at(keyword),
+                    );
                 }
                 Event::PI(_) | Event::Comment(_) => {}
                 Event::Start(e) => {
@@ -114,18 +127,20 @@ impl<'a> XmlParser<'a> {
                     if let Some(node) = is_div {
                         // Keep the narrative's markup whole, as FHIR JSON does.
                         if let Err(err) = reader.read_to_end(e.name()) {
-                            return Err(self.not_well_formed(&reader, err));
+                            return fail(self.not_well_formed(&reader, err));
                         }
                         let end = self.base + reader.buffer_position() as usize;
                         let span = Span::new(before, end);
-                        self.b.set_value(node, Str::Src(span), ValueKind::Xhtml, span);
+                        self.b
+                            .set_value(node, Str::Src(span), ValueKind::Xhtml, span);
                         self.b.node_mut(node).span = span;
                     }
                 }
                 Event::Empty(e) => {
                     if let Some(node) = self.start(&e, ns, Span::new(before, after), false)? {
                         let span = Span::new(before, after);
-                        self.b.set_value(node, Str::Src(span), ValueKind::Xhtml, span);
+                        self.b
+                            .set_value(node, Str::Src(span), ValueKind::Xhtml, span);
                     }
                 }
                 Event::End(_) => self.end(after),
@@ -142,12 +157,12 @@ impl<'a> XmlParser<'a> {
                     let resolved = if r.is_char_ref() {
                         match r.resolve_char_ref() {
                             Ok(Some(c)) => c.to_string(),
-                            _ => return Err(self.bad_entity(&r, span)),
+                            _ => return fail(self.bad_entity(&r, span)),
                         }
                     } else {
                         match quick_xml::escape::resolve_predefined_entity(&r) {
                             Some(s) => s.to_string(),
-                            None => return Err(self.bad_entity(&r, span)),
+                            None => return fail(self.bad_entity(&r, span)),
                         }
                     };
                     self.text_content(&resolved.clone(), Some(resolved), span)?;
@@ -156,24 +171,35 @@ impl<'a> XmlParser<'a> {
             }
         }
         if !self.root_done {
-            return Err(XML_NOT_WELL_FORMED
-                .finding("the XML has no root element")
-                .at(Span::at(self.base)));
+            return fail(
+                XML_NOT_WELL_FORMED
+                    .finding("the XML has no root element")
+                    .at(Span::at(self.base)),
+            );
         }
         Ok(())
     }
 
     fn bad_entity(&self, r: &str, span: Span) -> Finding {
         XML_NOT_WELL_FORMED
-            .finding(format!("`&{r};` is not a predefined XML entity or a valid character reference"))
+            .finding(format!(
+                "`&{r};` is not a predefined XML entity or a valid character reference"
+            ))
             .at(span)
-            .with_help("Write the character itself, or use `&#NNNN;`; DTD entities are never expanded")
+            .with_help(
+                "Write the character itself, or use `&#NNNN;`; DTD entities are never expanded",
+            )
     }
 
     fn not_well_formed(&self, reader: &NsReader<&[u8]>, e: quick_xml::Error) -> Finding {
         let at = (self.base + reader.error_position() as usize).min(self.text.len());
-        let end = self.text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-        XML_NOT_WELL_FORMED.finding(format!("{e}")).at(Span::new(at, end))
+        let end = self.text[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
+        XML_NOT_WELL_FORMED
+            .finding(format!("{e}"))
+            .at(Span::new(at, end))
     }
 
     /// Handles a start or empty tag. Returns the node when it is an XHTML `div`, whose content
@@ -184,23 +210,28 @@ impl<'a> XmlParser<'a> {
         ns: Ns,
         tag: Span,
         has_content: bool,
-    ) -> Result<Option<NodeId>, Finding> {
+    ) -> Result<Option<NodeId>, Fatal> {
         let qname = e.name();
         let qname_str: &str = qname.as_ref();
         let local = qname_str.rsplit(':').next().unwrap_or(qname_str);
-        let name_span = self
-            .span_of(local)
-            .unwrap_or(Span::new(tag.start as usize + 1, tag.start as usize + 1 + local.len()));
+        let name_span = self.span_of(local).unwrap_or(Span::new(
+            tag.start as usize + 1,
+            tag.start as usize + 1 + local.len(),
+        ));
         if self.stack.len() >= MAX_DEPTH {
-            return Err(DOCUMENT_TOO_DEEP
-                .finding(format!("nesting exceeds {MAX_DEPTH} levels"))
-                .at(name_span));
+            return fail(
+                DOCUMENT_TOO_DEEP
+                    .finding(format!("nesting exceeds {MAX_DEPTH} levels"))
+                    .at(name_span),
+            );
         }
         if self.stack.is_empty() {
             if self.root_done {
-                return Err(XML_NOT_WELL_FORMED
-                    .finding("the XML has more than one root element")
-                    .at(name_span));
+                return fail(
+                    XML_NOT_WELL_FORMED
+                        .finding("the XML has more than one root element")
+                        .at(name_span),
+                );
             }
             self.plain = local == "DTSControl";
         }
@@ -225,11 +256,14 @@ impl<'a> XmlParser<'a> {
             if let Some(wrapper) = parent {
                 // `<resource><Patient>`: the wrapper becomes the resource node.
                 let wrapper_busy = self.b.node(wrapper).resource_type.is_some()
-                    || self.b.children(wrapper).iter().next().is_some();
+                    || self.b.node(wrapper).first_child.is_some();
                 if wrapper_busy {
                     self.findings.push(
                         XML_RESOURCE_WRAPPER
-                            .finding(format!("`{local}` is not the only content of `{}`", self.name_of(wrapper)))
+                            .finding(format!(
+                                "`{local}` is not the only content of `{}`",
+                                self.name_of(wrapper)
+                            ))
                             .at(name_span),
                     );
                 } else {
@@ -237,7 +271,11 @@ impl<'a> XmlParser<'a> {
                 }
                 self.attributes(e, wrapper, tag, true)?;
                 if has_content {
-                    self.stack.push(Frame { node: wrapper, folded: true, text: None });
+                    self.stack.push(Frame {
+                        node: wrapper,
+                        folded: true,
+                        text: None,
+                    });
                 }
                 return Ok(None);
             }
@@ -254,7 +292,11 @@ impl<'a> XmlParser<'a> {
         }
         self.attributes(e, node, tag, false)?;
         if has_content {
-            self.stack.push(Frame { node, folded: false, text: None });
+            self.stack.push(Frame {
+                node,
+                folded: false,
+                text: None,
+            });
         }
         Ok(None)
     }
@@ -268,12 +310,18 @@ impl<'a> XmlParser<'a> {
 
     /// `value` becomes the node's value; other attributes become primitive children (FHIR's
     /// `id` and `url` are attributes in XML and properties in JSON).
-    fn attributes(&mut self, e: &BytesStart<'_>, node: NodeId, tag: Span, on_resource: bool) -> Result<(), Finding> {
+    fn attributes(
+        &mut self,
+        e: &BytesStart<'_>,
+        node: NodeId,
+        tag: Span,
+        on_resource: bool,
+    ) -> Result<(), Fatal> {
         for attr in e.attributes() {
             let attr = match attr {
                 Ok(a) => a,
                 Err(err) => {
-                    return Err(XML_NOT_WELL_FORMED.finding(format!("{err}")).at(tag));
+                    return fail(XML_NOT_WELL_FORMED.finding(format!("{err}")).at(tag));
                 }
             };
             let key: &str = attr.key.as_ref();
@@ -288,7 +336,7 @@ impl<'a> XmlParser<'a> {
             let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
                 Ok(v) => v,
                 Err(err) => {
-                    return Err(XML_NOT_WELL_FORMED
+                    return fail(XML_NOT_WELL_FORMED
                         .finding(format!("{err}"))
                         .at(raw_span.unwrap_or(tag))
                         .with_help("Write the character itself, or use `&#NNNN;`; DTD entities are never expanded"));
@@ -303,7 +351,9 @@ impl<'a> XmlParser<'a> {
                 // Only namespace declarations belong on a resource's own element.
                 self.findings.push(
                     XML_NOT_WELL_FORMED
-                        .finding(format!("unexpected attribute `{key}` on a resource element"))
+                        .finding(format!(
+                            "unexpected attribute `{key}` on a resource element"
+                        ))
                         .at(key_span),
                 );
                 continue;
@@ -311,7 +361,10 @@ impl<'a> XmlParser<'a> {
             if key == "value" && !self.plain {
                 self.b.set_value(node, text, ValueKind::String, value_span);
             } else {
-                let whole = Span::new(key_span.start as usize, (value_span.end as usize + 1).min(self.text.len()));
+                let whole = Span::new(
+                    key_span.start as usize,
+                    (value_span.end as usize + 1).min(self.text.len()),
+                );
                 let child = self.b.push(Some(node), Str::Src(key_span), whole, key_span);
                 self.b.set_value(child, text, ValueKind::String, value_span);
             }
@@ -320,13 +373,19 @@ impl<'a> XmlParser<'a> {
     }
 
     fn end(&mut self, after: usize) {
-        let Some(frame) = self.stack.pop() else { return };
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
         if frame.folded {
             return;
         }
         self.b.node_mut(frame.node).span.end = after as u32;
         if let Some((span, owned)) = frame.text {
-            let blank = owned.as_deref().unwrap_or(&self.text[span.range()]).trim().is_empty();
+            let blank = owned
+                .as_deref()
+                .unwrap_or(&self.text[span.range()])
+                .trim()
+                .is_empty();
             if blank && self.b.node(frame.node).first_child.is_some() {
                 // Indentation between child elements, not a value.
                 return;
@@ -341,22 +400,33 @@ impl<'a> XmlParser<'a> {
 
     /// Text, CDATA and entity references. FHIR XML carries no text outside the narrative; a MESH
     /// control file's values are its text.
-    fn text_content(&mut self, raw: &str, resolved: Option<String>, span: Span) -> Result<(), Finding> {
-        let blank = raw.trim().is_empty() && resolved.as_deref().is_none_or(|r| r.trim().is_empty());
+    fn text_content(
+        &mut self,
+        raw: &str,
+        resolved: Option<String>,
+        span: Span,
+    ) -> Result<(), Fatal> {
+        let blank =
+            raw.trim().is_empty() && resolved.as_deref().is_none_or(|r| r.trim().is_empty());
         let Some(frame) = self.stack.last_mut() else {
             if blank {
                 return Ok(());
             }
-            return Err(XML_NOT_WELL_FORMED
-                .finding("text outside the root element")
-                .at(span));
+            return fail(
+                XML_NOT_WELL_FORMED
+                    .finding("text outside the root element")
+                    .at(span),
+            );
         };
         if !self.plain {
             if !blank && !self.text_reported {
                 self.text_reported = true;
                 self.findings.push(
                     XML_UNEXPECTED_TEXT
-                        .finding(format!("text content `{}` is not allowed here", raw.trim().chars().take(40).collect::<String>()))
+                        .finding(format!(
+                            "text content `{}` is not allowed here",
+                            raw.trim().chars().take(40).collect::<String>()
+                        ))
                         .at(span),
                 );
             }
@@ -394,4 +464,8 @@ impl Ns {
             _ => Ns::None,
         }
     }
+}
+
+fn fail<T>(finding: Finding) -> Result<T, Fatal> {
+    Err(Box::new(finding))
 }

@@ -79,8 +79,12 @@ impl<'a> Diag<'a> {
             Some(req) => format!("{} ({req})", finding.rule),
             None => finding.rule.clone(),
         };
-        let position = finding.label.as_ref().map(|l| source.line_col(l.span.start));
-        let snippet_ok = finding.label.is_some()
+        let position = finding
+            .label
+            .as_ref()
+            .map(|l| source.line_col(l.span.start));
+        let snippet_ok = !source.text.is_empty()
+            && finding.label.is_some()
             && std::iter::once(finding.label.as_ref())
                 .flatten()
                 .chain(&finding.related)
@@ -88,7 +92,9 @@ impl<'a> Diag<'a> {
         // Without a snippet miette shows no file name, so the message carries it.
         let message = match (snippet_ok, position) {
             (true, _) => finding.message.clone(),
-            (false, Some((line, col))) => format!("{}:{line}:{col}: {}", source.path, finding.message),
+            (false, Some((line, col))) => {
+                format!("{}:{line}:{col}: {}", source.path, finding.message)
+            }
             (false, None) => format!("{}: {}", source.path, finding.message),
         };
         let mut help_lines: Vec<String> = Vec::new();
@@ -146,7 +152,9 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -155,9 +163,11 @@ impl Diagnostic for Diag<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
-        let primary = self.finding.label.iter().map(|l| {
-            LabeledSpan::new_primary_with_span(l.text.clone(), span(l.span))
-        });
+        let primary = self
+            .finding
+            .label
+            .iter()
+            .map(|l| LabeledSpan::new_primary_with_span(l.text.clone(), span(l.span)));
         let related = self
             .finding
             .related

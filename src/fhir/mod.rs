@@ -1,2 +1,5 @@
-//! FHIR STU3 base definitions used to interpret the document tree.
+//! FHIR STU3 knowledge: the base element definitions ([`defs`], generated) and the per-document
+//! annotation that attaches them to nodes ([`annotate`]).
+
+pub mod annotate;
 pub mod defs;

@@ -109,7 +109,8 @@ pub static BUNDLE_TYPE_NOT_MESSAGE: CodeRule = CodeRule {
         severity: Severity::Error,
         summary: B("The outer Bundle of an ITK3 message must have `type` = `message`."),
         help: B("Set `Bundle.type` to `message`"),
-        docs: B("The outer Bundle of an ITK3 message must have `type` = `message`.
+        docs: B(
+            "The outer Bundle of an ITK3 message must have `type` = `message`.
 
 ## What it checks
 `Bundle.type` of the outermost Bundle is present and equals `message`.
@@ -131,7 +132,8 @@ Passing:
 ## References
 - https://fhir.nhs.uk/STU3/StructureDefinition/ITK-Message-Bundle-1
 - http://hl7.org/fhir/STU3/messaging.html
-"),
+",
+        ),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
@@ -163,7 +165,8 @@ pub static MESSAGE_HEADER_NOT_FIRST: CodeRule = CodeRule {
         severity: Severity::Error,
         summary: B("The first entry of a message Bundle must be its MessageHeader."),
         help: B("Move the MessageHeader entry to the start of `Bundle.entry`"),
-        docs: B("The first entry of a message Bundle must be its MessageHeader.
+        docs: B(
+            "The first entry of a message Bundle must be its MessageHeader.
 
 ## What it checks
 `Bundle.entry[0].resource` exists and is a `MessageHeader`.
@@ -187,7 +190,8 @@ Passing:
 ## References
 - http://hl7.org/fhir/STU3/bundle.html#bundle-message
 - https://fhir.nhs.uk/STU3/StructureDefinition/ITK-MessageHeader-2
-"),
+",
+        ),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
@@ -266,7 +270,9 @@ Passing:
                 .iter()
                 .filter_map(|&i| cx.bundle.entries[i].full_url)
                 .collect();
-            let Some((&first, rest)) = urls.split_first() else { continue };
+            let Some((&first, rest)) = urls.split_first() else {
+                continue;
+            };
             for &dup in rest {
                 out.push(
                     meta.finding(format!(
@@ -295,7 +301,8 @@ pub static REFERENCE_UNRESOLVED: CodeRule = CodeRule {
 Each `reference` matches the `fullUrl` of exactly one entry in the message (outer or nested
 Bundle), following FHIR bundle resolution: a relative `Type/id` reference resolves only against
 the RESTful base of the referencing entry's own fullUrl, so it never resolves when fullUrls are
-`urn:uuid:` values. `#id` references resolve to contained resources. The ITK3 handling
+`urn:uuid:` values. `#id` references resolve to contained resources. A reference that matches several entries
+is reported once, as `full-url-duplicate`, not here. The ITK3 handling
 extension's `MessageDefinition` is a canonical reference to a published definition and is not
 looked up.
 
@@ -333,12 +340,21 @@ Passing:
     },
 };
 
-/// `reference` primitives of Reference elements in the document, in document order.
+/// `reference` primitives of Reference elements in the document, in document order. Inside
+/// elements the definitions do not know (misspelt or misplaced content) a child named
+/// `reference` is taken as one, so broken content still has its references checked.
 fn reference_values(doc: &Document) -> impl Iterator<Item = NodeId> + '_ {
     doc.descendants(doc.root()).filter(move |&n| {
-        doc.name(n) == "reference"
+        let Some(parent) = doc.parent(n) else {
+            return false;
+        };
+        let is_reference = match doc.typed(parent) {
+            Some(t) => t.type_code == Some("Reference"),
+            None => doc.node(parent).kind == NodeKind::Element,
+        };
+        is_reference
+            && doc.name(n) == "reference"
             && doc.value(n).is_some()
-            && doc.parent(n).is_some_and(|p| doc.node(p).kind == NodeKind::Element)
             && !is_message_definition(doc, n)
     })
 }
@@ -346,24 +362,37 @@ fn reference_values(doc: &Document) -> impl Iterator<Item = NodeId> + '_ {
 /// The ITK3 handling extension's `MessageDefinition` key holds a canonical URL of a published
 /// definition, never an entry of the message.
 fn is_message_definition(doc: &Document, reference: NodeId) -> bool {
-    let Some(value_ref) = doc.parent(reference) else { return false };
-    let Some(ext) = doc.parent(value_ref) else { return false };
+    let Some(value_ref) = doc.parent(reference) else {
+        return false;
+    };
+    let Some(ext) = doc.parent(value_ref) else {
+        return false;
+    };
     doc.name(value_ref) == "valueReference"
         && doc.name(ext) == "extension"
         && doc.get_value(ext, "url") == Some("MessageDefinition")
 }
 
+/// Why a reference does not resolve. A reference matching several entries is not reported
+/// here: the duplicate fullUrl behind it is, once, by `full-url-duplicate`.
 enum Unresolved {
     Missing { hint: Option<String> },
-    Ambiguous(usize),
 }
 
 impl Unresolved {
-    fn into_finding(self, meta: &RuleMeta, doc: &Document, node: NodeId, reference: &str) -> Finding {
+    fn into_finding(
+        self,
+        meta: &RuleMeta,
+        doc: &Document,
+        node: NodeId,
+        reference: &str,
+    ) -> Finding {
         match self {
             Unresolved::Missing { hint } => {
                 let f = meta
-                    .finding(format!("reference `{reference}` does not resolve to any entry in the message"))
+                    .finding(format!(
+                        "reference `{reference}` does not resolve to any entry in the message"
+                    ))
                     .at_node(doc, node)
                     .label("no entry has this fullUrl");
                 match hint {
@@ -371,11 +400,6 @@ impl Unresolved {
                     None => f,
                 }
             }
-            Unresolved::Ambiguous(n) => meta
-                .finding(format!("reference `{reference}` matches {n} entries"))
-                .at_node(doc, node)
-                .label("ambiguous")
-                .with_help("Make the fullUrls unique so the reference names one entry"),
         }
     }
 }
@@ -401,20 +425,22 @@ fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved
             }
         }
     }
-    match matches {
-        1 => None,
-        0 => Some(Unresolved::Missing {
-            hint: relative.and_then(|(ty, id)| suggest_full_url(cx, ty, id)),
-        }),
-        n => Some(Unresolved::Ambiguous(n)),
-    }
+    (matches == 0).then(|| Unresolved::Missing {
+        hint: relative.and_then(|(ty, id)| suggest_full_url(cx, ty, id)),
+    })
 }
 
 fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolved> {
     // `#` alone points at the containing resource itself.
-    let container = doc
-        .enclosing_resource(node)
-        .and_then(|r| if id.is_empty() { Some(r) } else { doc.parent(r).and_then(|p| doc.enclosing_resource(p)).or(Some(r)) })?;
+    let container = doc.enclosing_resource(node).and_then(|r| {
+        if id.is_empty() {
+            Some(r)
+        } else {
+            doc.parent(r)
+                .and_then(|p| doc.enclosing_resource(p))
+                .or(Some(r))
+        }
+    })?;
     if id.is_empty() {
         return None;
     }
@@ -422,13 +448,11 @@ fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolve
         .children_named(container, "contained")
         .filter(|&c| doc.get_value(c, "id") == Some(id))
         .count();
-    match found {
-        1 => None,
-        0 => Some(Unresolved::Missing {
-            hint: Some(format!("Add a contained resource with id `{id}`, or reference the entry's fullUrl")),
-        }),
-        n => Some(Unresolved::Ambiguous(n)),
-    }
+    (found == 0).then(|| Unresolved::Missing {
+        hint: Some(format!(
+            "Add a contained resource with id `{id}`, or reference the entry's fullUrl"
+        )),
+    })
 }
 
 /// `Type/id` or `Type/id/_history/v`: a relative literal reference.
@@ -437,8 +461,12 @@ fn split_relative(reference: &str) -> Option<(&str, &str)> {
     let ty = parts.next()?;
     let id = parts.next()?;
     let rest: Vec<&str> = parts.collect();
-    let type_ok = ty.starts_with(|c: char| c.is_ascii_uppercase()) && ty.chars().all(|c| c.is_ascii_alphabetic());
-    let id_ok = (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let type_ok = ty.starts_with(|c: char| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphabetic());
+    let id_ok = (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
     let rest_ok = rest.is_empty() || (rest.len() == 2 && rest[0] == "_history");
     (type_ok && id_ok && rest_ok).then_some((ty, id))
 }

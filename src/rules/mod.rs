@@ -67,7 +67,10 @@ impl Registry {
             reg.insert(meta.name.to_string(), RuleRef::Input(meta))?;
         }
         for rule in message::RULES {
-            reg.insert(rule.meta().name.to_string(), RuleRef::Check(reg.rules.len()))?;
+            reg.insert(
+                rule.meta().name.to_string(),
+                RuleRef::Check(reg.rules.len()),
+            )?;
             reg.rules.push(*rule);
         }
         Ok(reg)

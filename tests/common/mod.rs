@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: run the validator in-process and render its output.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use gpcm_validate::emit::{OutputFormat, Summary};
+use gpcm_validate::rules::Registry;
+use gpcm_validate::validate::{validate_bytes, FileReport, Options};
+use std::path::Path;
+
+pub fn registry() -> Registry {
+    Registry::builtin().expect("built-in rule names are unique")
+}
+
+/// Validates a file given by its path relative to the crate root, as the CLI would show it.
+pub fn validate_file(rel: &str) -> FileReport {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
+    validate_bytes(&registry(), &Options::default(), rel.to_string(), bytes)
+}
+
+/// Renders reports exactly as `gpcm-validate --format <format>` prints them (without colour).
+pub fn render(format: OutputFormat, reports: &[FileReport]) -> String {
+    let mut out = Vec::new();
+    let mut emitter = format.emitter(false);
+    let mut summary = Summary::default();
+    emitter.begin(&mut out).unwrap();
+    for r in reports {
+        summary.add(r);
+        emitter.file(&mut out, r).unwrap();
+    }
+    emitter.end(&mut out, &summary).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// `(rule, location, line, column)` of every finding, in output order.
+pub fn finding_keys(report: &FileReport) -> Vec<(String, Option<String>)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.location.clone()))
+        .collect()
+}
+
+/// Every file below a samples directory, sorted, as crate-relative paths.
+pub fn sample_files(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = walkdir::WalkDir::new(root.join(dir))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x != "md" && x != "snap")
+        })
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    files.sort();
+    files
+}
