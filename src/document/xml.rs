@@ -167,7 +167,19 @@ impl<'a> XmlParser<'a> {
                     };
                     self.text_content(&resolved.clone(), Some(resolved), span)?;
                 }
-                Event::Eof => break,
+                Event::Eof => {
+                    if let Some(frame) = self.stack.last() {
+                        let open = self.b.node(frame.node).name_span;
+                        let name = self.text[open.range()].to_string();
+                        return fail(
+                            XML_NOT_WELL_FORMED
+                                .finding(format!("the XML ends before `<{name}>` is closed"))
+                                .at(Span::at(self.text.len()))
+                                .related(open, "opened here"),
+                        );
+                    }
+                    break;
+                }
             }
         }
         if !self.root_done {

@@ -1,0 +1,257 @@
+//! The command-line contract: exit codes, output formats, inputs (files, directories, stdin) and
+//! the JSON report shape that users' CI relies on.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gpcm-validate"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run gpcm-validate")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+const VALID: &str = "samples/valid/1.6.0/consultation-report.xml";
+const TYPE_COLLECTION_JSON: &str = "samples/invalid/bundle-type-not-message/type-collection.json";
+const TYPE_COLLECTION_XML: &str = "samples/invalid/bundle-type-not-message/type-collection.xml";
+
+#[test]
+fn clean_file_exits_0_and_says_so() {
+    let out = run(&[VALID]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Checked 1 file: 0 errors"), "{stdout}");
+}
+
+#[test]
+fn error_findings_exit_1() {
+    let out = run(&[TYPE_COLLECTION_XML]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("bundle-type-not-message"), "{stdout}");
+    assert!(stdout.contains("type-collection.xml:11:16"), "{stdout}");
+}
+
+#[test]
+fn warnings_exit_0_unless_denied() {
+    let sample = "samples/invalid/xml-encoding-declaration/declared-latin1.xml";
+    assert_eq!(run(&[sample]).status.code(), Some(0));
+    assert_eq!(run(&["--deny-warnings", sample]).status.code(), Some(1));
+}
+
+#[test]
+fn missing_path_and_bad_arguments_exit_2() {
+    let out = run(&["does/not/exist.xml", VALID]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.xml"));
+    // The readable file is still reported.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Checked 1 file"));
+    assert_eq!(run(&["--format", "yaml", VALID]).status.code(), Some(2));
+    assert_eq!(run(&["--spec", "one", VALID]).status.code(), Some(2));
+    assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let out = run(&[
+        "--format",
+        "json",
+        "--spec",
+        "1.6.0",
+        TYPE_COLLECTION_JSON,
+        VALID,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let f = &files[0];
+    assert_eq!(f["path"], TYPE_COLLECTION_JSON);
+    assert_eq!(f["kind"], "message");
+    assert_eq!(f["spec"], "1.6.0");
+    assert!(f["use_case"].is_null());
+    let finding = &f["findings"][0];
+    for key in [
+        "rule",
+        "requirement",
+        "severity",
+        "message",
+        "location",
+        "line",
+        "column",
+    ] {
+        assert!(
+            finding.get(key).is_some(),
+            "finding lacks `{key}`: {finding}"
+        );
+    }
+    assert_eq!(finding["rule"], "bundle-type-not-message");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["location"], "Bundle.type");
+    assert_eq!(files[1]["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["warnings"], 0);
+}
+
+/// Line and column of the first occurrence of `needle` in a file, computed independently of the
+/// validator (1-based; columns in characters).
+fn position_of(rel: &str, needle: &str) -> (u64, u64) {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {rel}"));
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u64 + 1;
+    let col = before.rsplit('\n').next().unwrap().chars().count() as u64 + 1;
+    (line, col)
+}
+
+#[test]
+fn planted_error_is_reported_at_its_line_and_column_in_json_and_xml() {
+    for (file, token) in [
+        (TYPE_COLLECTION_JSON, "\"collection\""),
+        (TYPE_COLLECTION_XML, "collection\"/>"),
+    ] {
+        let v = json(&run(&["--format", "json", file]));
+        let finding = &v["files"][0]["findings"][0];
+        let (line, col) = position_of(file, token);
+        assert_eq!(
+            (
+                finding["line"].as_u64().unwrap(),
+                finding["column"].as_u64().unwrap()
+            ),
+            (line, col),
+            "{file}"
+        );
+    }
+    // A missing element is reported at its parent.
+    let rel = "samples/invalid/reference-unresolved/relative-type-id.xml";
+    let v = json(&run(&["--format", "json", rel]));
+    let finding = &v["files"][0]["findings"][0];
+    let (line, col) = position_of(rel, "Patient/67963e14");
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(line), Some(col))
+    );
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let mut child = bin()
+        .args(["--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(TYPE_COLLECTION_JSON)).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["files"][0]["path"], "<stdin>");
+    assert_eq!(
+        v["files"][0]["findings"][0]["rule"],
+        "bundle-type-not-message"
+    );
+}
+
+#[test]
+fn directories_are_walked_in_sorted_order() {
+    let out = run(&[
+        "--format",
+        "json",
+        "samples/invalid/reference-unresolved",
+        "samples/valid",
+    ]);
+    let v = json(&out);
+    let paths: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "samples/invalid/reference-unresolved/missing-target.json",
+            "samples/invalid/reference-unresolved/missing-target.xml",
+            "samples/invalid/reference-unresolved/relative-type-id.json",
+            "samples/invalid/reference-unresolved/relative-type-id.xml",
+            "samples/valid/1.2.1/federated-consultation-report.json",
+            "samples/valid/1.2.1/federated-consultation-report.xml",
+            "samples/valid/1.6.0/consultation-report.json",
+            "samples/valid/1.6.0/consultation-report.xml",
+        ]
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = run(&["--format", "json", "samples"]);
+    let b = run(&["--format", "json", "samples"]);
+    assert_eq!(a.stdout, b.stdout);
+    let h1 = run(&["samples/invalid"]);
+    let h2 = run(&["samples/invalid"]);
+    assert_eq!(h1.stdout, h2.stdout);
+}
+
+#[test]
+fn kind_is_detected_from_content_not_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let misnamed = dir.path().join("message.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(TYPE_COLLECTION_XML),
+        &misnamed,
+    )
+    .unwrap();
+    let v = json(&run(&["--format", "json", misnamed.to_str().unwrap()]));
+    assert_eq!(v["files"][0]["kind"], "message");
+    assert_eq!(
+        v["files"][0]["findings"][0]["rule"],
+        "bundle-type-not-message"
+    );
+}
+
+#[test]
+fn rules_and_explain_describe_the_rules() {
+    let out = run(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "bundle-type-not-message",
+        "reference-unresolved",
+        "json-duplicate-key",
+        "xml-doctype",
+    ] {
+        assert!(listing.contains(name), "{name} missing from:\n{listing}");
+    }
+    let out = run(&["explain", "reference-unresolved"]);
+    assert_eq!(out.status.code(), Some(0));
+    let docs = String::from_utf8_lossy(&out.stdout);
+    for heading in [
+        "## What it checks",
+        "## Why it matters",
+        "## Example",
+        "## References",
+    ] {
+        assert!(docs.contains(heading), "{heading} missing");
+    }
+    assert_eq!(run(&["explain", "no-such-rule"]).status.code(), Some(2));
+}
