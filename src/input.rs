@@ -150,7 +150,7 @@ fn classify(doc: &Document) -> InputKind {
     let root = doc.root();
     if doc.node(root).kind != NodeKind::Resource {
         return match doc.name(root) {
-            "DTSControl" => InputKind::MeshControl,
+            "DTSControl" | "StatusRecord" => InputKind::MeshControl,
             _ => InputKind::Unknown,
         };
     }

@@ -78,3 +78,28 @@ fn json_and_xml_twins_give_the_same_findings() {
     }
     assert!(pairs >= 7, "expected at least 7 twin pairs, found {pairs}");
 }
+
+#[test]
+fn every_snapshot_belongs_to_an_existing_sample() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/samples");
+    let samples = sample_files("samples/invalid");
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let Some(stem) = name
+            .strip_suffix(".human.snap")
+            .or_else(|| name.strip_suffix(".json.snap"))
+        else {
+            stale.push(name);
+            continue;
+        };
+        let sample = format!("samples/invalid/{}", stem.replacen("__", "/", 1));
+        if !samples.contains(&sample) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "snapshots without a sample (delete them): {stale:?}"
+    );
+}

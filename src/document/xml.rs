@@ -245,7 +245,8 @@ impl<'a> XmlParser<'a> {
                         .at(name_span),
                 );
             }
-            self.plain = local == "DTSControl";
+            // MESH control files and MESH error reports are plain XML, not FHIR.
+            self.plain = matches!(local, "DTSControl" | "StatusRecord") && ns != Ns::Fhir;
         }
         let parent = self.stack.last().map(|f| f.node);
         let is_div = !self.plain && local == "div" && ns == Ns::Xhtml;

@@ -31,7 +31,8 @@ impl Human {
             handler: GraphicalReportHandler::new_themed(theme)
                 .with_width(100)
                 .with_context_lines(1)
-                .with_links(false),
+                .with_links(false)
+                .with_break_words(false),
         }
     }
 }
