@@ -41,6 +41,43 @@ pub struct RuleMeta {
     pub help: Cow<'static, str>,
     /// Markdown with `## What it checks`, `## Why it matters`, `## Example`, `## References`.
     pub docs: Cow<'static, str>,
+    /// The requirement ID the rule implements in each spec version (IDs are version-scoped).
+    pub requirements: Requirements,
+}
+
+/// Spec version → requirement ID, for one rule. The same check often carries a different ID in
+/// each release, and one ID means different things in different releases.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requirements {
+    by_version: Vec<(String, String)>,
+}
+
+impl Requirements {
+    /// No requirement (rules about the input itself, FHIR base rules).
+    pub const fn none() -> Self {
+        Requirements { by_version: Vec::new() }
+    }
+
+    pub fn new(mut by_version: Vec<(String, String)>) -> Self {
+        by_version.sort();
+        Requirements { by_version }
+    }
+
+    /// The requirement ID in `version`, if the rule implements one there.
+    pub fn for_version(&self, version: &str) -> Option<&str> {
+        self.by_version
+            .iter()
+            .find(|(v, _)| v == version)
+            .map(|(_, id)| id.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_version.iter().map(|(v, id)| (v.as_str(), id.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_version.is_empty()
+    }
 }
 
 impl RuleMeta {

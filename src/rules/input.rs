@@ -2,7 +2,7 @@
 //! parsers enforce. Parsers report these; no rule pack can turn them into data because they
 //! decide whether there is a document tree at all.
 
-use crate::finding::{RuleMeta, Severity};
+use crate::finding::{Requirements, RuleMeta, Severity};
 use std::borrow::Cow::Borrowed as B;
 
 macro_rules! input_rule {
@@ -24,6 +24,7 @@ macro_rules! input_rule {
                 $good,
                 "\n```\n\n## References\n- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n"
             )),
+            requirements: Requirements::none(),
         };
     };
 }

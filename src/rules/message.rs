@@ -3,7 +3,7 @@
 
 use super::{Context, Rule};
 use crate::document::{Document, NodeId, NodeKind};
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use std::borrow::Cow::Borrowed as B;
 use std::collections::HashMap;
@@ -134,6 +134,7 @@ Passing:
 - http://hl7.org/fhir/STU3/messaging.html
 ",
         ),
+        requirements: Requirements::none(),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
@@ -192,6 +193,7 @@ Passing:
 - https://fhir.nhs.uk/STU3/StructureDefinition/ITK-MessageHeader-2
 ",
         ),
+        requirements: Requirements::none(),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
@@ -261,6 +263,7 @@ Passing:
 ## References
 - http://hl7.org/fhir/STU3/bundle.html#bundle-unique (bdl-7)
 "),
+        requirements: Requirements::none(),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
@@ -327,6 +330,7 @@ Passing:
 - http://hl7.org/fhir/STU3/bundle.html#references
 - GP Connect Messaging: \"resolves\" in every reference requirement
 "),
+        requirements: Requirements::none(),
     },
     kinds: MESSAGES,
     check: |meta, cx, out| {
