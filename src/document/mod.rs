@@ -260,6 +260,13 @@ impl Document {
         }
     }
 
+    /// True for a node made from an XML attribute (`id`, `url`): XML element order does not
+    /// apply to it.
+    pub fn is_xml_attribute(&self, id: NodeId) -> bool {
+        let n = self.node(id);
+        self.format == Format::Xml && n.parent.is_some() && n.span.start == n.name_span.start
+    }
+
     /// The nearest enclosing resource node of `id` (itself if it is a resource).
     pub fn enclosing_resource(&self, id: NodeId) -> Option<NodeId> {
         let mut at = Some(id);

@@ -4,6 +4,7 @@
 
 pub mod input;
 pub mod message;
+mod passes;
 
 use crate::document::Document;
 use crate::finding::{Finding, RuleMeta};
@@ -35,6 +36,15 @@ pub trait Rule: Sync {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
 }
 
+/// A check that reports findings of several rules in one walk over the document (the
+/// structural pass, for instance). Its rules are registered like any other.
+pub trait Pass: Sync {
+    fn rules(&self) -> &'static [&'static RuleMeta];
+    /// Which kinds of input the pass runs on.
+    fn applies_to(&self, kind: InputKind) -> bool;
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
 /// Every rule the validator knows, by unique name.
 pub struct Registry {
     rules: Vec<&'static dyn Rule>,
@@ -43,6 +53,7 @@ pub struct Registry {
 
 #[derive(Clone, Copy)]
 enum RuleRef {
+    /// A rule whose metadata is static: input rules and rules of a [`Pass`].
     Input(&'static RuleMeta),
     Check(usize),
 }
@@ -110,6 +121,11 @@ impl Registry {
         for rule in &self.rules {
             if rule.applies_to(kind) {
                 rule.check(&cx, out);
+            }
+        }
+        for pass in passes::PASSES {
+            if pass.applies_to(kind) {
+                pass.run(&cx, out);
             }
         }
     }
