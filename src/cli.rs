@@ -1,7 +1,11 @@
 //! The command line: argument definitions (clap) and the `check`, `rules` and `explain` runs.
 
+mod catalogue;
+
+use crate::detect::Pins;
 use crate::emit::{OutputFormat, Summary};
-use crate::rules::Registry;
+use crate::profile::Profile;
+use crate::rules::{Registry, Selection};
 use crate::validate::{self, Options};
 use clap::{Args, Parser, Subcommand};
 use std::io::{self, IsTerminal, Read, Write};
@@ -20,17 +24,41 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Load rule packs from this directory (laid out like the repository's `profiles/`)
+    /// instead of the packs built into the binary.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// List the rules: name, severity and summary.
-    Rules,
-    /// Show one rule's documentation.
-    Explain {
-        /// Rule name, such as `reference-unresolved`.
-        name: String,
+    /// List the rules: name, requirement, severity and summary.
+    Rules {
+        /// Only rules that apply to this release, with its requirement IDs.
+        #[arg(long, value_name = "X.Y.Z")]
+        spec: Option<String>,
+        /// Print requirement coverage of the release (`--spec`) instead.
+        #[arg(long)]
+        coverage: bool,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
+    /// Show a rule's documentation, by rule name or requirement ID.
+    Explain {
+        /// Rule name (`reference-unresolved`) or requirement ID (`GPCM-SD-CS-051`).
+        name: String,
+        /// Release whose requirement IDs to use.
+        #[arg(long, value_name = "X.Y.Z")]
+        spec: Option<String>,
+    },
+    /// Check rule packs (the embedded ones, or `--profiles DIR`) against the pack schema.
+    Profiles,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -42,9 +70,18 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
-    /// Validate against this GP Connect Messaging version instead of detecting it (e.g. 1.6.0).
+    /// Validate against this GP Connect Messaging release instead of detecting it (e.g. 1.6.0).
     #[arg(long, value_name = "X.Y.Z", value_parser = parse_version)]
     pub spec: Option<String>,
+    /// Validate as this use case (task, cs, oc, ge, su, pr, sd) instead of detecting it.
+    #[arg(long, value_name = "ID")]
+    pub use_case: Option<String>,
+    /// Report only these rules: names or requirement-ID prefixes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|ID")]
+    pub select: Vec<String>,
+    /// Do not report these rules: names or requirement-ID prefixes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE|ID")]
+    pub ignore: Vec<String>,
     /// Exit 1 when there are warnings, not only errors.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -77,18 +114,38 @@ pub enum Exit {
 const WALKED_EXTENSIONS: &[&str] = &["xml", "json", "dat", "ctl", "headers"];
 
 pub fn run(cli: Cli) -> Exit {
-    let registry = match Registry::builtin() {
+    let loaded = match &cli.profiles {
+        Some(dir) => Profile::from_dir(dir).and_then(Registry::with_profile),
+        None => Registry::builtin(),
+    };
+    let registry = match loaded {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("gpcm-validate: internal error: {e}");
+            eprintln!("gpcm-validate: invalid rule pack: {e}");
             return Exit::Failure;
         }
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
-        Some(Command::Rules) => list_rules(&registry, &mut out).map(|()| Exit::Clean),
-        Some(Command::Explain { name }) => explain(&registry, &name, &mut out),
+        Some(Command::Rules {
+            spec,
+            coverage,
+            format,
+        }) => catalogue::rules(
+            &registry,
+            spec.as_deref(),
+            coverage,
+            format == ListFormat::Json,
+            &mut out,
+        ),
+        Some(Command::Explain { name, spec }) => {
+            catalogue::explain(&registry, &name, spec.as_deref(), &mut out)
+        }
+        Some(Command::Profiles) => {
+            let result = catalogue::check_profiles(cli.profiles.as_deref(), &mut out);
+            result
+        }
         None => check(&registry, &cli.check, &mut out),
     };
     let flushed = out.flush();
@@ -108,37 +165,8 @@ thread_local! {
     static RESULT: std::cell::Cell<Exit> = const { std::cell::Cell::new(Exit::Clean) };
 }
 
-fn set_exit(e: Exit) {
+pub(crate) fn set_exit(e: Exit) {
     RESULT.with(|r| r.set(e));
-}
-
-fn list_rules(registry: &Registry, out: &mut dyn Write) -> io::Result<()> {
-    for meta in registry.metas() {
-        writeln!(
-            out,
-            "{:<28} {:<11} {}",
-            meta.name,
-            meta.severity.as_str(),
-            meta.summary
-        )?;
-    }
-    Ok(())
-}
-
-fn explain(registry: &Registry, name: &str, out: &mut dyn Write) -> io::Result<Exit> {
-    match registry.get(name) {
-        Some(meta) => {
-            writeln!(out, "{} ({})\n", meta.name, meta.severity.as_str())?;
-            writeln!(out, "{}", meta.docs.trim_end())?;
-            set_exit(Exit::Clean);
-            Ok(Exit::Clean)
-        }
-        None => {
-            eprintln!("gpcm-validate: no rule named `{name}`; `gpcm-validate rules` lists them");
-            set_exit(Exit::Failure);
-            Ok(Exit::Failure)
-        }
-    }
 }
 
 /// One input to read: a file path or standard input.
@@ -148,10 +176,46 @@ enum Input {
 }
 
 fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Result<Exit> {
+    if let Some(v) = &args.spec {
+        if registry.profile.spec.release(v).is_none() {
+            eprintln!(
+                "gpcm-validate: unknown release {v}; known: {}",
+                registry.profile.spec.all_versions().join(", ")
+            );
+            set_exit(Exit::Failure);
+            return Ok(Exit::Failure);
+        }
+    }
+    if let Some(uc) = &args.use_case {
+        let spec = &registry.profile.spec;
+        let known = spec.use_case(uc).is_some();
+        let in_release = args
+            .spec
+            .as_deref()
+            .and_then(|v| spec.release(v))
+            .is_none_or(|r| r.use_cases.contains(uc));
+        if !known || !in_release {
+            let scope = args
+                .spec
+                .as_deref()
+                .map(|v| format!(" in {v}"))
+                .unwrap_or_default();
+            eprintln!("gpcm-validate: use case `{uc}` is not defined{scope}");
+            set_exit(Exit::Failure);
+            return Ok(Exit::Failure);
+        }
+    }
     let mut failed = false;
     let inputs = collect_inputs(&args.paths, &mut failed);
     let options = Options {
-        spec: args.spec.clone(),
+        pins: Pins {
+            spec: args.spec.clone(),
+            use_case: args.use_case.clone(),
+        },
+        selection: Selection {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
     };
     let color = args.format == OutputFormat::Human
         && io::stdout().is_terminal()

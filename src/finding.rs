@@ -4,7 +4,9 @@ use crate::document::{Document, NodeId, Span};
 use serde::Serialize;
 use std::borrow::Cow;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -45,38 +47,50 @@ pub struct RuleMeta {
     pub requirements: Requirements,
 }
 
-/// Spec version → requirement ID, for one rule. The same check often carries a different ID in
-/// each release, and one ID means different things in different releases.
+/// Where a rule implements a requirement: spec version, optionally one use case, and the ID.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RequirementRef {
+    pub version: String,
+    /// `None` when the ID holds for every use case of the version.
+    pub use_case: Option<String>,
+    pub id: String,
+}
+
+/// The requirement IDs a rule implements. IDs are version-scoped (the same check often has a
+/// different ID in each release, and one ID means different things in different releases), and
+/// within a release the same check can carry a different ID per use case.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Requirements {
-    by_version: Vec<(String, String)>,
+    refs: Vec<RequirementRef>,
 }
 
 impl Requirements {
     /// No requirement (rules about the input itself, FHIR base rules).
     pub const fn none() -> Self {
-        Requirements { by_version: Vec::new() }
+        Requirements { refs: Vec::new() }
     }
 
-    pub fn new(mut by_version: Vec<(String, String)>) -> Self {
-        by_version.sort();
-        Requirements { by_version }
+    pub fn new(mut refs: Vec<RequirementRef>) -> Self {
+        refs.sort();
+        refs.dedup();
+        Requirements { refs }
     }
 
-    /// The requirement ID in `version`, if the rule implements one there.
-    pub fn for_version(&self, version: &str) -> Option<&str> {
-        self.by_version
-            .iter()
-            .find(|(v, _)| v == version)
-            .map(|(_, id)| id.as_str())
+    /// The requirement ID in `version` for `use_case` (a use-case-specific ID wins).
+    pub fn for_spec(&self, version: &str, use_case: &str) -> Option<&str> {
+        let of_version = || self.refs.iter().filter(|r| r.version == version);
+        of_version()
+            .find(|r| r.use_case.as_deref() == Some(use_case))
+            .or_else(|| of_version().find(|r| r.use_case.is_none()))
+            .map(|r| r.id.as_str())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.by_version.iter().map(|(v, id)| (v.as_str(), id.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = &RequirementRef> {
+        self.refs.iter()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_version.is_empty()
+        self.refs.is_empty()
     }
 }
 

@@ -1,16 +1,18 @@
-//! The per-file pipeline: bytes → parsed input → rules → sorted findings in a [`FileReport`].
+//! The per-file pipeline: bytes → parsed input → detected release and use case → rules →
+//! selected, sorted findings in a [`FileReport`].
 
+use crate::detect::{self, Pins};
 use crate::document::SourceFile;
 use crate::finding::{self, Finding, Severity};
 use crate::input::{self, InputKind};
-use crate::rules::Registry;
+use crate::rules::{Registry, Selection};
 use std::sync::Arc;
 
 /// Everything reported about one input file.
 pub struct FileReport {
     pub path: String,
     pub kind: InputKind,
-    /// Spec version the file was validated against, when known.
+    /// Spec release the file was validated against (messages and responses).
     pub spec: Option<String>,
     pub use_case: Option<String>,
     pub source: Arc<SourceFile>,
@@ -29,8 +31,10 @@ impl FileReport {
 /// Options that shape a run.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// `--spec`: pin the spec version instead of detecting it.
-    pub spec: Option<String>,
+    /// `--spec` / `--use-case`: what to validate against instead of what is detected.
+    pub pins: Pins,
+    /// `--select` / `--ignore`.
+    pub selection: Selection,
 }
 
 /// Validates one input held in memory.
@@ -42,17 +46,31 @@ pub fn validate_bytes(
 ) -> FileReport {
     let parsed = input::parse(path.clone(), bytes);
     let mut findings = parsed.findings;
+    let (mut spec, mut use_case) = (None, None);
     if let Some(doc) = &parsed.document {
-        registry.check(doc, parsed.kind, &mut findings);
-        // Findings need locations only once; parse-time findings get theirs here.
+        if matches!(parsed.kind, InputKind::Message | InputKind::Response) {
+            let (cx, notices) =
+                detect::detect(doc, parsed.kind, &registry.profile.spec, &options.pins);
+            findings.extend(notices);
+            spec = Some(cx.version.clone());
+            use_case = Some(cx.use_case.clone());
+            registry.check(doc, parsed.kind, cx, &mut findings);
+        } else {
+            let cx = crate::rules::SpecContext {
+                version: String::new(),
+                use_case: String::new(),
+            };
+            registry.check(doc, parsed.kind, cx, &mut findings);
+        }
     }
+    findings.retain(|f| options.selection.keeps(f));
     finding::sort(&mut findings);
     findings.dedup();
     FileReport {
         path,
         kind: parsed.kind,
-        spec: options.spec.clone(),
-        use_case: None,
+        spec,
+        use_case,
         source: parsed.source,
         findings,
     }

@@ -27,8 +27,20 @@ fn json(out: &Output) -> Value {
 }
 
 const VALID: &str = "samples/valid/1.6.0/consultation-report.xml";
-const TYPE_COLLECTION_JSON: &str = "samples/invalid/bundle-type-not-message/type-collection.json";
-const TYPE_COLLECTION_XML: &str = "samples/invalid/bundle-type-not-message/type-collection.xml";
+const TYPE_COLLECTION_JSON: &str =
+    "samples/invalid/bundle-type-not-message/1.6.0/type-collection.json";
+const TYPE_COLLECTION_XML: &str =
+    "samples/invalid/bundle-type-not-message/1.6.0/type-collection.xml";
+
+/// The first finding of `rule` in the first file of a JSON report.
+fn finding_of<'a>(v: &'a Value, rule: &str) -> &'a Value {
+    v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no `{rule}` finding in {v}"))
+}
 
 #[test]
 fn clean_file_exits_0_and_says_so() {
@@ -84,8 +96,8 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(f["path"], TYPE_COLLECTION_JSON);
     assert_eq!(f["kind"], "message");
     assert_eq!(f["spec"], "1.6.0");
-    assert!(f["use_case"].is_null());
-    let finding = &f["findings"][0];
+    assert_eq!(f["use_case"], "cs");
+    let finding = finding_of(&v, "bundle-type-not-message");
     for key in [
         "rule",
         "requirement",
@@ -103,6 +115,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(finding["rule"], "bundle-type-not-message");
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["location"], "Bundle.type");
+    assert_eq!(finding["requirement"], "GPCM-C-02");
     assert_eq!(files[1]["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["files"], 2);
     assert_eq!(v["summary"]["errors"], 1);
@@ -129,7 +142,7 @@ fn planted_error_is_reported_at_its_line_and_column_in_json_and_xml() {
         (TYPE_COLLECTION_XML, "collection\"/>"),
     ] {
         let v = json(&run(&["--format", "json", file]));
-        let finding = &v["files"][0]["findings"][0];
+        let finding = finding_of(&v, "bundle-type-not-message");
         let (line, col) = position_of(file, token);
         assert_eq!(
             (
@@ -141,9 +154,9 @@ fn planted_error_is_reported_at_its_line_and_column_in_json_and_xml() {
         );
     }
     // A missing element is reported at its parent.
-    let rel = "samples/invalid/reference-unresolved/relative-type-id.xml";
+    let rel = "samples/invalid/reference-unresolved/1.6.0/relative-type-id.xml";
     let v = json(&run(&["--format", "json", rel]));
-    let finding = &v["files"][0]["findings"][0];
+    let finding = finding_of(&v, "reference-unresolved");
     let (line, col) = position_of(rel, "Patient/67963e14");
     assert_eq!(
         (finding["line"].as_u64(), finding["column"].as_u64()),
@@ -190,10 +203,10 @@ fn directories_are_walked_in_sorted_order() {
     assert_eq!(
         paths,
         [
-            "samples/invalid/reference-unresolved/missing-target.json",
-            "samples/invalid/reference-unresolved/missing-target.xml",
-            "samples/invalid/reference-unresolved/relative-type-id.json",
-            "samples/invalid/reference-unresolved/relative-type-id.xml",
+            "samples/invalid/reference-unresolved/1.6.0/missing-target.json",
+            "samples/invalid/reference-unresolved/1.6.0/missing-target.xml",
+            "samples/invalid/reference-unresolved/1.6.0/relative-type-id.json",
+            "samples/invalid/reference-unresolved/1.6.0/relative-type-id.xml",
             "samples/valid/1.2.1/federated-consultation-report.json",
             "samples/valid/1.2.1/federated-consultation-report.xml",
             "samples/valid/1.6.0/consultation-report.json",

@@ -1,35 +1,48 @@
-//! Rules and their registry. Built-in input rules live in [`input`]; rules over a parsed
-//! message are [`Rule`] implementations listed in [`message::RULES`]. Rule packs loaded from
-//! `profiles/` (a later step) register through the same [`Registry`].
+//! The rule registry: one place that knows every rule, whether it comes from a rule pack
+//! (`profiles/`), is a built-in input rule ([`input`]), belongs to a multi-rule [`Pass`], or is
+//! a spec-detection notice ([`crate::detect`]). Rust-coded pack checks live in [`code`].
 
+pub mod bundle_index;
+pub mod code;
 pub mod input;
-pub mod message;
 mod passes;
 
 use crate::document::Document;
-use crate::finding::{Finding, RuleMeta};
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::input::InputKind;
+use crate::profile::rule::DataRule;
+use crate::profile::{Profile, ProfileError};
+use bundle_index::BundleIndex;
 use std::collections::HashMap;
+
+/// The release and use case a document is validated against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecContext {
+    pub version: String,
+    pub use_case: String,
+}
 
 /// What a rule sees of one input.
 pub struct Context<'a> {
     pub doc: &'a Document,
     pub kind: InputKind,
-    pub bundle: message::BundleIndex<'a>,
+    pub bundle: BundleIndex<'a>,
+    pub spec: SpecContext,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(doc: &'a Document, kind: InputKind) -> Self {
+    pub fn new(doc: &'a Document, kind: InputKind, spec: SpecContext) -> Self {
         Context {
             doc,
             kind,
-            bundle: message::BundleIndex::new(doc),
+            bundle: BundleIndex::new(doc),
+            spec,
         }
     }
 }
 
 /// A check over a parsed document. `Sync` so one registry serves every thread.
-pub trait Rule: Sync {
+pub trait Rule: Sync + Send {
     fn meta(&self) -> &RuleMeta;
     /// Which kinds of input the rule runs on.
     fn applies_to(&self, kind: InputKind) -> bool;
@@ -45,80 +58,144 @@ pub trait Pass: Sync {
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
 }
 
+/// Which rules a run reports: `--select` and `--ignore`, each a rule name or a requirement-ID
+/// prefix that ends on a segment boundary (`GPCM-SD-CS` matches `GPCM-SD-CS-051`, not
+/// `GPCM-SD-CSX-1`).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    fn matches(pattern: &str, f: &Finding) -> bool {
+        if f.rule == pattern {
+            return true;
+        }
+        f.requirement.as_deref().is_some_and(|id| {
+            id.strip_prefix(pattern)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        })
+    }
+
+    pub fn keeps(&self, f: &Finding) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|p| Self::matches(p, f)))
+            && !self.ignore.iter().any(|p| Self::matches(p, f))
+    }
+}
+
 /// Every rule the validator knows, by unique name.
 pub struct Registry {
-    rules: Vec<&'static dyn Rule>,
+    pub profile: Profile,
     by_name: HashMap<String, RuleRef>,
 }
 
 #[derive(Clone, Copy)]
 enum RuleRef {
-    /// A rule whose metadata is static: input rules and rules of a [`Pass`].
-    Input(&'static RuleMeta),
-    Check(usize),
+    /// A rule whose metadata is static: input rules, detection notices and rules of a [`Pass`].
+    Static(&'static RuleMeta),
+    /// A rule from a pack: index into `profile.rules`.
+    Pack(usize),
 }
 
-#[derive(Debug)]
-pub struct DuplicateRule(pub String);
-
-impl std::fmt::Display for DuplicateRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rule name `{}` is registered twice", self.0)
-    }
+/// What `explain` and `rules` show of a rule.
+pub struct RuleInfo<'a> {
+    pub meta: &'a RuleMeta,
+    /// The pack file that defines it, or `built-in`.
+    pub source: &'a str,
+    pub target: Option<&'a str>,
+    pub pack: Option<&'a DataRule>,
 }
 
 impl Registry {
-    /// The built-in rules. A duplicate name is a programming error caught by the tests.
-    pub fn builtin() -> Result<Self, DuplicateRule> {
-        let mut reg = Registry {
-            rules: Vec::new(),
-            by_name: HashMap::new(),
+    /// The built-in rules and the embedded rule packs.
+    pub fn builtin() -> Result<Self, ProfileError> {
+        Registry::with_profile(Profile::embedded()?)
+    }
+
+    pub fn with_profile(profile: Profile) -> Result<Self, ProfileError> {
+        let mut by_name = HashMap::new();
+        let statics = input::ALL
+            .iter()
+            .chain(crate::detect::RULES)
+            .copied()
+            .chain(
+                passes::PASSES
+                    .iter()
+                    .flat_map(|p| p.rules().iter().copied()),
+            );
+        let mut insert = |name: &str, r: RuleRef| {
+            if by_name.insert(name.to_string(), r).is_some() {
+                return Err(ProfileError {
+                    file: "profiles".into(),
+                    message: format!("rule name `{name}` is defined twice (a pack rule may not reuse a built-in name)"),
+                });
+            }
+            Ok(())
         };
-        for meta in input::ALL {
-            reg.insert(meta.name.to_string(), RuleRef::Input(meta))?;
+        for meta in statics {
+            insert(&meta.name, RuleRef::Static(meta))?;
         }
-        for rule in message::RULES {
-            reg.insert(
-                rule.meta().name.to_string(),
-                RuleRef::Check(reg.rules.len()),
-            )?;
-            reg.rules.push(*rule);
+        for (i, rule) in profile.rules.iter().enumerate() {
+            insert(&rule.meta.name, RuleRef::Pack(i))?;
         }
-        Ok(reg)
+        Ok(Registry { profile, by_name })
     }
 
-    fn insert(&mut self, name: String, r: RuleRef) -> Result<(), DuplicateRule> {
-        if self.by_name.insert(name.clone(), r).is_some() {
-            return Err(DuplicateRule(name));
+    fn info(&self, r: RuleRef) -> RuleInfo<'_> {
+        match r {
+            RuleRef::Static(meta) => RuleInfo {
+                meta,
+                source: "built-in",
+                target: None,
+                pack: None,
+            },
+            RuleRef::Pack(i) => {
+                let rule = &self.profile.rules[i];
+                RuleInfo {
+                    meta: &rule.meta,
+                    source: &rule.source,
+                    target: rule.target_text(),
+                    pack: Some(rule),
+                }
+            }
         }
-        Ok(())
     }
 
-    /// Metadata of every rule, sorted by name.
-    pub fn metas(&self) -> Vec<&RuleMeta> {
-        let mut all: Vec<&RuleMeta> = self
-            .by_name
-            .values()
-            .map(|r| match *r {
-                RuleRef::Input(m) => m,
-                RuleRef::Check(i) => self.rules[i].meta(),
-            })
-            .collect();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
+    /// Every rule, sorted by name.
+    pub fn all(&self) -> Vec<RuleInfo<'_>> {
+        let mut all: Vec<RuleInfo<'_>> = self.by_name.values().map(|r| self.info(*r)).collect();
+        all.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
         all
     }
 
-    pub fn get(&self, name: &str) -> Option<&RuleMeta> {
-        self.by_name.get(name).map(|r| match *r {
-            RuleRef::Input(m) => m,
-            RuleRef::Check(i) => self.rules[i].meta(),
-        })
+    pub fn get(&self, name: &str) -> Option<RuleInfo<'_>> {
+        self.by_name.get(name).map(|r| self.info(*r))
+    }
+
+    /// Rules implementing a requirement ID (in `version`, or in any version).
+    pub fn by_requirement(&self, id: &str, version: Option<&str>) -> Vec<RuleInfo<'_>> {
+        self.all()
+            .into_iter()
+            .filter(|r| {
+                r.meta
+                    .requirements
+                    .iter()
+                    .any(|req| req.id == id && version.is_none_or(|v| v == req.version))
+            })
+            .collect()
     }
 
     /// Runs every applicable rule over a parsed document.
-    pub fn check(&self, doc: &Document, kind: InputKind, out: &mut Vec<Finding>) {
-        let cx = Context::new(doc, kind);
-        for rule in &self.rules {
+    pub fn check(
+        &self,
+        doc: &Document,
+        kind: InputKind,
+        spec: SpecContext,
+        out: &mut Vec<Finding>,
+    ) {
+        let cx = Context::new(doc, kind, spec);
+        for rule in &self.profile.rules {
             if rule.applies_to(kind) {
                 rule.check(&cx, out);
             }
@@ -128,5 +205,10 @@ impl Registry {
                 pass.run(&cx, out);
             }
         }
+    }
+
+    /// Severity a finding of `rule` gets by default (for listings).
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        self.get(rule).map(|r| r.meta.severity)
     }
 }

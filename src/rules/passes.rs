@@ -2,4 +2,4 @@
 
 use super::Pass;
 
-pub static PASSES: &[&dyn Pass] = &[];
+pub static PASSES: &[&dyn Pass] = &[&crate::structural::PASS];

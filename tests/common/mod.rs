@@ -2,20 +2,43 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+use gpcm_validate::detect::Pins;
 use gpcm_validate::emit::{OutputFormat, Summary};
 use gpcm_validate::rules::Registry;
 use gpcm_validate::validate::{validate_bytes, FileReport, Options};
 use std::path::Path;
+use std::sync::OnceLock;
 
-pub fn registry() -> Registry {
-    Registry::builtin().expect("built-in rule names are unique")
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::builtin().expect("the embedded rule packs load"))
 }
 
-/// Validates a file given by its path relative to the crate root, as the CLI would show it.
+/// The release a sample is written for: `samples/valid/<release>/…` and
+/// `samples/invalid/<rule>/<release>/…` pin it (the wire format cannot tell 1.3.0 from 1.6.0);
+/// other samples are validated with detection, as a user's file would be.
+pub fn pinned_release(rel: &str) -> Option<String> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["samples", "valid", release, _] => Some(release.to_string()),
+        ["samples", "invalid", _, release, _] => Some(release.to_string()),
+        _ => None,
+    }
+}
+
+/// Validates a file given by its path relative to the crate root, as the CLI would show it,
+/// pinned to the sample's release when its path names one.
 pub fn validate_file(rel: &str) -> FileReport {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
-    validate_bytes(&registry(), &Options::default(), rel.to_string(), bytes)
+    let options = Options {
+        pins: Pins {
+            spec: pinned_release(rel),
+            use_case: None,
+        },
+        ..Options::default()
+    };
+    validate_bytes(registry(), &options, rel.to_string(), bytes)
 }
 
 /// Renders reports exactly as `gpcm-validate --format <format>` prints them (without colour).

@@ -1,0 +1,285 @@
+//! Check kinds: the small set of checks a rule pack can ask for. Each kind is compiled once from
+//! its TOML table when the pack loads (`compile`) and run per document (`run`).
+//!
+//! Kinds and parameters (all value checks take `optional = true` to skip a missing value):
+//! - `required`: the target selects at least one node.
+//! - `forbidden`: the target selects nothing.
+//! - `count`: `min`, `max`: how many nodes the target selects.
+//! - `fixed`: `value`: every selected value equals it.
+//! - `one-of`: `values`: every selected value is one of them.
+//! - `not-in`: `values`: no selected value is one of them.
+//! - `pattern`: `regex`: every selected value matches (whole value).
+//! - `max-length`: `max`: selected values have at most this many characters.
+//! - `profile-declared`: `profile`: every selected resource lists it in `meta.profile`.
+//! - `resolves-to`: `types`, optional `profile`: every selected Reference resolves to an entry
+//!   resource of one of the types (declaring the profile).
+//! - `resource-type`: `type`: the selected node is a resource of that type.
+//! - `code`: a Rust-coded check named after the rule (`src/rules/code.rs`), for what data cannot
+//!   express.
+
+mod presence;
+mod reference;
+mod value;
+
+use crate::document::NodeId;
+use crate::finding::{Finding, RuleMeta};
+use crate::profile::select::Selection;
+use crate::rules::Context;
+
+/// A Rust-coded check: gets the rule's metadata and the document.
+pub type CodeFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
+
+#[derive(Debug)]
+pub enum Check {
+    Required,
+    Forbidden,
+    Count {
+        min: usize,
+        max: Option<usize>,
+    },
+    Fixed {
+        value: String,
+        optional: bool,
+    },
+    OneOf {
+        values: Vec<String>,
+        optional: bool,
+    },
+    NotIn {
+        values: Vec<String>,
+    },
+    Pattern {
+        regex: regex_lite::Regex,
+        source: String,
+        optional: bool,
+    },
+    MaxLength {
+        max: usize,
+    },
+    ProfileDeclared {
+        profile: String,
+        optional: bool,
+    },
+    ResolvesTo {
+        types: Vec<String>,
+        profile: Option<String>,
+        optional: bool,
+    },
+    ResourceType {
+        resource_type: String,
+    },
+    Code(CodeFn),
+}
+
+impl Check {
+    /// Whether the check needs a `select` target (every kind but `code`).
+    pub fn needs_target(&self) -> bool {
+        !matches!(self, Check::Code(_))
+    }
+
+    /// Compiles a check table such as `{ kind = "fixed", value = "true" }`.
+    pub fn compile(table: &toml::Table, rule_name: &str) -> Result<Check, String> {
+        let p = Params { table };
+        let kind = p.str("kind")?;
+        let allowed: &[&str] = match kind.as_str() {
+            "required" | "forbidden" | "code" => &["kind"],
+            "count" => &["kind", "min", "max"],
+            "fixed" => &["kind", "value", "optional"],
+            "one-of" => &["kind", "values", "optional"],
+            "not-in" => &["kind", "values"],
+            "pattern" => &["kind", "regex", "optional"],
+            "max-length" => &["kind", "max"],
+            "profile-declared" => &["kind", "profile", "optional"],
+            "resolves-to" => &["kind", "types", "profile", "optional"],
+            "resource-type" => &["kind", "type"],
+            other => return Err(format!("unknown check kind `{other}`")),
+        };
+        if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(format!("check kind `{kind}` takes no parameter `{extra}`"));
+        }
+        let optional = p.bool_or("optional", false)?;
+        Ok(match kind.as_str() {
+            "required" => Check::Required,
+            "forbidden" => Check::Forbidden,
+            "count" => Check::Count {
+                min: p.usize_or("min", 0)?,
+                max: p.opt_usize("max")?,
+            },
+            "fixed" => Check::Fixed {
+                value: p.str("value")?,
+                optional,
+            },
+            "one-of" => Check::OneOf {
+                values: p.strs("values")?,
+                optional,
+            },
+            "not-in" => Check::NotIn {
+                values: p.strs("values")?,
+            },
+            "pattern" => {
+                let source = p.str("regex")?;
+                let regex = regex_lite::Regex::new(&format!("^(?:{source})$"))
+                    .map_err(|e| format!("bad regex `{source}`: {e}"))?;
+                Check::Pattern {
+                    regex,
+                    source,
+                    optional,
+                }
+            }
+            "max-length" => Check::MaxLength {
+                max: p.usize_or("max", 0)?,
+            },
+            "profile-declared" => Check::ProfileDeclared {
+                profile: p.str("profile")?,
+                optional,
+            },
+            "resolves-to" => Check::ResolvesTo {
+                types: p.strs("types")?,
+                profile: p.opt_str("profile")?,
+                optional,
+            },
+            "resource-type" => Check::ResourceType {
+                resource_type: p.str("type")?,
+            },
+            "code" => Check::Code(
+                crate::rules::code::lookup(rule_name)
+                    .ok_or_else(|| format!("no Rust check is registered for rule `{rule_name}`"))?,
+            ),
+            _ => unreachable!("kinds are matched above"),
+        })
+    }
+
+    /// Runs the check over what the rule's target selected.
+    pub fn run(&self, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
+        if sel.unresolved {
+            // Nothing to check past a reference that does not resolve; that is reported once,
+            // by `reference-unresolved` or `full-url-duplicate`.
+            return;
+        }
+        match self {
+            Check::Required | Check::Forbidden | Check::Count { .. } => {
+                presence::run(self, rule, sel, out)
+            }
+            Check::Fixed { .. }
+            | Check::OneOf { .. }
+            | Check::NotIn { .. }
+            | Check::Pattern { .. }
+            | Check::MaxLength { .. } => value::run(self, rule, sel, out),
+            Check::ProfileDeclared { .. }
+            | Check::ResolvesTo { .. }
+            | Check::ResourceType { .. } => reference::run(self, rule, sel, out),
+            Check::Code(f) => f(rule.meta, rule.cx, out),
+        }
+    }
+}
+
+/// What a check needs of the rule it runs for.
+pub struct RuleRun<'a> {
+    pub meta: &'a RuleMeta,
+    pub cx: &'a Context<'a>,
+    /// The rule's message template, with `{found}`, `{expected}` and `{count}` placeholders.
+    pub message: &'a str,
+    /// Message for a target that is absent; defaults to "`<target>` is missing".
+    pub missing_message: Option<&'a str>,
+    pub target: &'a str,
+}
+
+impl RuleRun<'_> {
+    /// A finding at a node, with the message's placeholders filled.
+    pub fn finding_at(
+        &self,
+        node: NodeId,
+        vars: &[(&str, &str)],
+        label: Option<String>,
+    ) -> Finding {
+        let f = self
+            .meta
+            .finding(fill(self.message, vars))
+            .at_node(self.cx.doc, node);
+        match label {
+            Some(l) => f.label(l),
+            None => f,
+        }
+    }
+
+    /// A finding for a target that selected nothing, at the deepest node the path reached.
+    pub fn missing(&self, sel: &Selection, expected: Option<&str>) -> Finding {
+        let message = match self.missing_message {
+            Some(m) => fill(m, &[("expected", expected.unwrap_or(""))]),
+            None => format!("`{}` is missing", self.target),
+        };
+        let f = self
+            .meta
+            .finding(message)
+            .at_node_name(self.cx.doc, sel.reached);
+        match expected {
+            Some(e) => f.label(format!("expected `{e}` in here")),
+            None => f.label("missing in here"),
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// Typed access to a check's TOML parameters with messages a pack author can act on.
+struct Params<'a> {
+    table: &'a toml::Table,
+}
+
+impl Params<'_> {
+    fn str(&self, key: &str) -> Result<String, String> {
+        match self.table.get(key) {
+            Some(toml::Value::String(s)) => Ok(s.clone()),
+            Some(toml::Value::Boolean(b)) => Ok(b.to_string()),
+            Some(toml::Value::Integer(i)) => Ok(i.to_string()),
+            Some(_) => Err(format!("`{key}` must be a string")),
+            None => Err(format!("missing parameter `{key}`")),
+        }
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<String>, String> {
+        self.table.get(key).map(|_| self.str(key)).transpose()
+    }
+
+    fn strs(&self, key: &str) -> Result<Vec<String>, String> {
+        match self.table.get(key) {
+            Some(toml::Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("`{key}` must hold strings"))
+                })
+                .collect(),
+            Some(_) => Err(format!("`{key}` must be a non-empty array of strings")),
+            None => Err(format!("missing parameter `{key}`")),
+        }
+    }
+
+    fn opt_usize(&self, key: &str) -> Result<Option<usize>, String> {
+        match self.table.get(key) {
+            Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as usize)),
+            Some(_) => Err(format!("`{key}` must be a non-negative integer")),
+            None => Ok(None),
+        }
+    }
+
+    fn usize_or(&self, key: &str, default: usize) -> Result<usize, String> {
+        Ok(self.opt_usize(key)?.unwrap_or(default))
+    }
+
+    fn bool_or(&self, key: &str, default: bool) -> Result<bool, String> {
+        match self.table.get(key) {
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(_) => Err(format!("`{key}` must be true or false")),
+            None => Ok(default),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! `required`, `forbidden` and `count`: how many nodes a target selects.
+
+use super::{Check, RuleRun};
+use crate::finding::Finding;
+use crate::profile::select::Selection;
+
+pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
+    let n = sel.nodes.len();
+    match *check {
+        Check::Required => {
+            if n == 0 {
+                out.push(rule.missing(sel, None));
+            }
+        }
+        Check::Forbidden => {
+            for &node in &sel.nodes {
+                let f = rule
+                    .meta
+                    .finding(super::fill(rule.message, &[("count", &n.to_string())]));
+                out.push(f.at_node_name(rule.cx.doc, node).label("not allowed here"));
+            }
+        }
+        Check::Count { min, max } => {
+            let count = n.to_string();
+            if n < min {
+                if n == 0 {
+                    out.push(rule.missing(sel, None));
+                } else {
+                    out.push(rule.finding_at(
+                        sel.nodes[0],
+                        &[("count", &count)],
+                        Some(format!("{n} of at least {min}")),
+                    ));
+                }
+            } else if let Some(max) = max.filter(|&m| n > m) {
+                for &extra in &sel.nodes[max..] {
+                    let label = format!("{} beyond the {max} allowed", ordinal(n));
+                    let f = rule
+                        .meta
+                        .finding(super::fill(rule.message, &[("count", &count)]));
+                    out.push(f.at_node_name(rule.cx.doc, extra).label(label));
+                }
+            }
+        }
+        _ => unreachable!("presence::run is only called for presence checks"),
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    format!("{n} in all,")
+}

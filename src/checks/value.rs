@@ -1,0 +1,56 @@
+//! `fixed`, `one-of`, `not-in`, `pattern`, `max-length`: checks on the values a target selects.
+
+use super::{Check, RuleRun};
+use crate::finding::Finding;
+use crate::profile::select::Selection;
+
+pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
+    let doc = rule.cx.doc;
+    let (optional, expected) = match check {
+        Check::Fixed { value, optional } => (*optional, Some(value.clone())),
+        Check::OneOf { values, optional } => (*optional, Some(values.join("`, `"))),
+        Check::Pattern {
+            source, optional, ..
+        } => (*optional, Some(source.clone())),
+        Check::NotIn { .. } | Check::MaxLength { .. } => (true, None),
+        _ => unreachable!("value::run is only called for value checks"),
+    };
+    if sel.nodes.is_empty() {
+        if !optional {
+            out.push(rule.missing(sel, expected.as_deref()));
+        }
+        return;
+    }
+    for &node in &sel.nodes {
+        let found = doc.value(node).unwrap_or("");
+        let bad_label = match check {
+            Check::Fixed { value, .. } => (found != value).then(|| format!("expected `{value}`")),
+            Check::OneOf { values, .. } => (!values.iter().any(|v| v == found))
+                .then(|| format!("expected one of `{}`", values.join("`, `"))),
+            Check::NotIn { values } => values
+                .iter()
+                .any(|v| v == found)
+                .then(|| "not allowed".to_string()),
+            Check::Pattern { regex, .. } => {
+                (!regex.is_match(found)).then(|| "does not match the required format".to_string())
+            }
+            Check::MaxLength { max } => {
+                let len = found.chars().count();
+                (len > *max).then(|| format!("{len} characters, at most {max}"))
+            }
+            _ => None,
+        };
+        if let Some(label) = bad_label {
+            let max_text;
+            let mut vars = vec![
+                ("found", found),
+                ("expected", expected.as_deref().unwrap_or("")),
+            ];
+            if let Check::MaxLength { max } = check {
+                max_text = max.to_string();
+                vars.push(("max", &max_text));
+            }
+            out.push(rule.finding_at(node, &vars, Some(label)));
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Recognises which GP Connect Messaging release and use case a message follows, from the
+//! message itself (spec §1 "Recognising the spec generation"): the payload bundle's profile and
+//! resource, the MessageDefinition it names, its LocalExtension and its Composition type.
+//! `--spec` and `--use-case` pin what cannot be told from the wire.
+
+use crate::document::{Document, NodeId};
+use crate::finding::{Finding, Requirements, RuleMeta, Severity};
+use crate::input::InputKind;
+use crate::profile::spec::SpecFile;
+use crate::rules::bundle_index::BundleIndex;
+use crate::rules::SpecContext;
+use std::borrow::Cow::Borrowed as B;
+
+const HANDLING: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
+
+pub static SPEC_VERSION_ASSUMED: RuleMeta = RuleMeta {
+    name: B("spec-version-assumed"),
+    severity: Severity::Information,
+    summary: B("Says which GP Connect Messaging release a message was validated against when the message cannot tell."),
+    help: B("Pass `--spec X.Y.Z` to validate against a particular release"),
+    docs: B("Says which GP Connect Messaging release a message was validated against when the message cannot tell.
+
+## What it checks
+Nothing is wrong: the releases of one payload model look alike on the wire (1.3.0 to 1.6.0 all
+send the same MessageDefinition), so without `--spec` the validator picks the newest release
+that defines the detected use case, and says so here.
+
+## Why it matters
+Requirement IDs and some rules differ between releases; a supplier assured against an older
+release should pin it so findings carry that release's IDs.
+
+## Example
+Failing: a consultation report validated without `--spec` (validated as 1.6.0).
+Passing: `gpcm-validate --spec 1.3.0 report.xml`.
+
+## References
+- GP Connect Messaging release notes; gpconnect-messaging.md §1
+"),
+    requirements: Requirements::none(),
+};
+
+pub static USE_CASE_ASSUMED: RuleMeta = RuleMeta {
+    name: B("use-case-assumed"),
+    severity: Severity::Information,
+    summary: B("Says which use case a message was validated as when its LocalExtension and Composition type do not identify one."),
+    help: B("Set the LocalExtension handling key to the use case's value, or pass `--use-case`"),
+    docs: B("Says which use case a message was validated as when its LocalExtension and Composition type do not identify one.
+
+## What it checks
+The use case (consultation report, online consultation, generic, Send Update, …) is read from
+the `LocalExtension` handling key, then from `Composition.type`. When neither names a known use
+case, the validator assumes the model's main use case and says so here. Send Update messages
+are identical to Generic ones on the wire: pass `--use-case su` for them.
+
+## Why it matters
+Fixed values and requirement IDs depend on the use case; a wrong guess gives wrong IDs.
+
+## Example
+Failing: LocalExtension `SendDocument-ConsultationSummary` (not a defined value).
+Passing: LocalExtension `SendDocument-ConsultationReport`.
+
+## References
+- gpconnect-messaging.md §1, §2.1 (LocalExtension per use case)
+"),
+    requirements: Requirements::none(),
+};
+
+/// The detection notices, for the registry.
+pub static RULES: &[&RuleMeta] = &[&SPEC_VERSION_ASSUMED, &USE_CASE_ASSUMED];
+
+/// What the user pinned on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Pins {
+    pub spec: Option<String>,
+    pub use_case: Option<String>,
+}
+
+/// The release and use case to validate `doc` against, with notices saying what was assumed.
+pub fn detect(
+    doc: &Document,
+    kind: InputKind,
+    spec: &SpecFile,
+    pins: &Pins,
+) -> (SpecContext, Vec<Finding>) {
+    let mut notices = Vec::new();
+    let evidence = Evidence::read(doc);
+    let model = model_of(&evidence, spec, pins);
+    let (use_case, why) = match &pins.use_case {
+        Some(uc) => (uc.clone(), None),
+        None => use_case_of(&evidence, spec, &model),
+    };
+    if let (Some(why), InputKind::Message) = (why, kind) {
+        let at = evidence.local_extension.unwrap_or(doc.root());
+        notices.push(USE_CASE_ASSUMED.finding(why).at_node(doc, at));
+    }
+    let version = match &pins.spec {
+        Some(v) => v.clone(),
+        None => {
+            let releases = spec.releases_with(&use_case);
+            let newest = releases
+                .last()
+                .map_or_else(|| "1.6.0".to_string(), |r| r.id.clone());
+            if releases.len() > 1 && kind == InputKind::Message {
+                let span = format!("{}–{}", releases[0].id, newest);
+                let at = evidence.message_definition.unwrap_or(doc.root());
+                notices.push(
+                    SPEC_VERSION_ASSUMED
+                        .finding(format!("validated as {newest}, the newest release with this use case; the message reads the same under {span}"))
+                        .at_node(doc, at),
+                );
+            }
+            newest
+        }
+    };
+    (SpecContext { version, use_case }, notices)
+}
+
+/// The parts of a message that tell its generation.
+struct Evidence<'a> {
+    message_definition: Option<NodeId>,
+    message_definition_url: Option<&'a str>,
+    local_extension: Option<NodeId>,
+    local_extension_value: Option<&'a str>,
+    payload_profiles: Vec<&'a str>,
+    payload_resources: Vec<&'a str>,
+    composition_type: Option<&'a str>,
+}
+
+impl<'a> Evidence<'a> {
+    fn read(doc: &'a Document) -> Self {
+        let root = doc.root();
+        let header = doc
+            .children_named(root, "entry")
+            .filter_map(|e| doc.child(e, "resource"))
+            .find(|&r| doc.resource_type(r) == Some("MessageHeader"));
+        let handling_value = |key: &str| -> Option<NodeId> {
+            let h = header?;
+            let ext = doc
+                .children_named(h, "extension")
+                .find(|&e| doc.get_value(e, "url") == Some(HANDLING))?;
+            let keyed = doc
+                .children_named(ext, "extension")
+                .find(|&e| doc.get_value(e, "url") == Some(key))?;
+            doc.children(keyed)
+                .find(|&c| doc.name(c).starts_with("value"))
+        };
+        let message_definition =
+            handling_value("MessageDefinition").and_then(|v| doc.child(v, "reference"));
+        let local_extension = handling_value("LocalExtension");
+        let index = BundleIndex::new(doc);
+        let payload = header
+            .and_then(|h| doc.get(h, "focus.reference"))
+            .and_then(|r| index.resolve(doc, r, doc.value(r)?))
+            .and_then(|i| index.entries[i].resource);
+        let payload_resources: Vec<&str> = payload
+            .map(|p| {
+                doc.children_named(p, "entry")
+                    .filter_map(|e| doc.child(e, "resource"))
+                    .filter_map(|r| doc.resource_type(r))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let composition_type = payload.and_then(|p| {
+            doc.children_named(p, "entry")
+                .filter_map(|e| doc.child(e, "resource"))
+                .find(|&r| doc.resource_type(r) == Some("Composition"))
+                .and_then(|c| doc.get_value(c, "type.coding.code"))
+        });
+        Evidence {
+            message_definition,
+            message_definition_url: message_definition.and_then(|n| doc.value(n)),
+            local_extension,
+            local_extension_value: local_extension.and_then(|n| doc.value(n)),
+            payload_profiles: payload
+                .and_then(|p| doc.get(p, "meta"))
+                .map(|m| {
+                    doc.children_named(m, "profile")
+                        .filter_map(|p| doc.value(p))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            payload_resources,
+            composition_type,
+        }
+    }
+}
+
+/// The payload model: the payload's own shape first (it is what receivers parse), then the
+/// MessageDefinition; the Composition model when nothing tells.
+fn model_of(e: &Evidence<'_>, spec: &SpecFile, pins: &Pins) -> String {
+    if let Some(m) = pins.spec.as_deref().and_then(|v| spec.release(v)) {
+        return m.model.clone();
+    }
+    let by = |pred: &dyn Fn(&crate::profile::spec::Model) -> bool| {
+        spec.models.iter().find(|m| pred(m)).map(|m| m.id.clone())
+    };
+    by(&|m| {
+        e.payload_profiles
+            .iter()
+            .any(|p| p.split("/_history/").next() == Some(&m.payload_profile))
+    })
+    .or_else(|| by(&|m| e.payload_resources.contains(&m.payload_resource.as_str())))
+    .or_else(|| {
+        by(&|m| {
+            e.message_definition_url
+                .is_some_and(|u| m.message_definitions.iter().any(|d| d == u))
+        })
+    })
+    .unwrap_or_else(|| "composition".to_string())
+}
+
+/// The use case from LocalExtension, then Composition.type; otherwise the model's first use
+/// case, with the reason it was assumed.
+fn use_case_of(e: &Evidence<'_>, spec: &SpecFile, model: &str) -> (String, Option<String>) {
+    let in_model = || spec.use_cases.iter().filter(move |u| u.model == model);
+    if let Some(value) = e.local_extension_value {
+        if let Some(uc) = in_model().find(|u| u.local_extension.iter().any(|l| l == value)) {
+            return (uc.id.clone(), None);
+        }
+    }
+    if let Some(code) = e.composition_type {
+        if let Some(uc) = in_model().find(|u| u.composition_types.iter().any(|c| c == code)) {
+            return (uc.id.clone(), None);
+        }
+    }
+    let fallback = in_model()
+        .next()
+        .map_or_else(|| "cs".to_string(), |u| u.id.clone());
+    let name = spec
+        .use_case(&fallback)
+        .map_or(fallback.as_str(), |u| u.name.as_str());
+    let why = match e.local_extension_value {
+        Some(v) => {
+            format!("LocalExtension `{v}` names no {model}-model use case; validated as {name}")
+        }
+        None => format!("no LocalExtension names the use case; validated as {name}"),
+    };
+    (fallback, Some(why))
+}

@@ -1,0 +1,288 @@
+//! A rule as a pack declares it (`[[rule]]` in TOML) and as it runs once compiled: a target
+//! path, a check, and variants that scope it by spec version and use case, each with the
+//! requirement ID that release gives it.
+
+use super::select::Path;
+use super::spec::SpecFile;
+use crate::checks::{Check, RuleRun};
+use crate::finding::{Finding, RequirementRef, Requirements, RuleMeta, Severity};
+use crate::input::InputKind;
+use crate::rules::{Context, Rule};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub message: String,
+    #[serde(default)]
+    pub missing_message: Option<String>,
+    pub help: String,
+    pub docs: String,
+    /// Kinds of input the rule runs on; default `["message"]`.
+    #[serde(default)]
+    pub applies: Option<Vec<String>>,
+    /// Target path; required by every check kind but `code`.
+    #[serde(default)]
+    pub select: Option<String>,
+    pub check: toml::Table,
+    /// Version sets the rule applies to when it has no variants (default: every release).
+    #[serde(default)]
+    pub versions: Option<Vec<String>>,
+    #[serde(default)]
+    pub use_cases: Option<Vec<String>>,
+    /// Version set → requirement ID, for a rule without variants.
+    #[serde(default)]
+    pub requirements: BTreeMap<String, String>,
+    #[serde(default, rename = "variant")]
+    pub variants: Vec<VariantDef>,
+}
+
+/// Where and how a rule applies in some releases and use cases: its requirement IDs there,
+/// and any check parameters or severity that differ.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantDef {
+    pub versions: Vec<String>,
+    #[serde(default)]
+    pub use_cases: Vec<String>,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// One ID for every version of the variant.
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// Version set → ID, when the releases of the variant number it differently.
+    #[serde(default)]
+    pub requirements: BTreeMap<String, String>,
+    /// Check parameters that replace the rule's for this variant.
+    #[serde(default)]
+    pub check: Option<toml::Table>,
+}
+
+struct Variant {
+    versions: Vec<String>,
+    use_cases: Vec<String>,
+    severity: Severity,
+    check: Check,
+    /// Version → requirement ID.
+    requirements: HashMap<String, String>,
+}
+
+pub struct DataRule {
+    pub meta: RuleMeta,
+    kinds: Vec<InputKind>,
+    target: Option<Path>,
+    message: String,
+    missing_message: Option<String>,
+    variants: Vec<Variant>,
+    /// The pack file that defines it (for `explain`).
+    pub source: String,
+}
+
+const KINDS: &[(&str, InputKind)] = &[
+    ("message", InputKind::Message),
+    ("response", InputKind::Response),
+    ("mesh-control", InputKind::MeshControl),
+    ("mesh-headers", InputKind::MeshHeaders),
+    ("fhir-resource", InputKind::FhirResource),
+];
+
+impl DataRule {
+    pub fn compile(
+        def: RuleDef,
+        aliases: &HashMap<String, String>,
+        spec: &SpecFile,
+        source: &str,
+    ) -> Result<DataRule, String> {
+        if !is_kebab(&def.name) {
+            return Err("the name must be kebab-case (lower-case words joined by `-`)".into());
+        }
+        let kinds = match &def.applies {
+            None => vec![InputKind::Message],
+            Some(list) => list
+                .iter()
+                .map(|k| {
+                    KINDS
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, kind)| *kind)
+                        .ok_or_else(|| format!("unknown input kind `{k}`"))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let target = def
+            .select
+            .as_deref()
+            .map(|s| Path::parse(s, aliases))
+            .transpose()?;
+        let known_use_case = |uc: &String| {
+            spec.use_case(uc)
+                .map(|_| ())
+                .ok_or_else(|| format!("unknown use case `{uc}`"))
+        };
+        let mut variant_defs = def.variants;
+        if variant_defs.is_empty() {
+            variant_defs.push(VariantDef {
+                versions: def.versions.clone().unwrap_or_else(|| spec.all_versions()),
+                use_cases: def.use_cases.clone().unwrap_or_default(),
+                severity: None,
+                requirement: None,
+                requirements: def.requirements.clone(),
+                check: None,
+            });
+        } else if def.versions.is_some() || def.use_cases.is_some() || !def.requirements.is_empty()
+        {
+            return Err(
+                "a rule with variants gives versions, use cases and requirements in each variant"
+                    .into(),
+            );
+        }
+        let mut variants = Vec::new();
+        let mut refs = Vec::new();
+        for v in variant_defs {
+            v.use_cases.iter().try_for_each(known_use_case)?;
+            let versions = spec.expand(&v.versions)?;
+            let mut requirements = HashMap::new();
+            if let Some(id) = &v.requirement {
+                for ver in &versions {
+                    requirements.insert(ver.clone(), id.clone());
+                }
+            }
+            for (set, id) in &v.requirements {
+                for ver in spec.expand(std::slice::from_ref(set))? {
+                    if !versions.contains(&ver) {
+                        return Err(format!("requirement `{id}` names version {ver}, which the variant does not cover"));
+                    }
+                    requirements.insert(ver, id.clone());
+                }
+            }
+            let mut table = def.check.clone();
+            if let Some(overrides) = &v.check {
+                for (k, val) in overrides {
+                    table.insert(k.clone(), val.clone());
+                }
+            }
+            let check = Check::compile(&table, &def.name)?;
+            if check.needs_target() && target.is_none() {
+                return Err("`select` is required for this check kind".into());
+            }
+            for (ver, id) in &requirements {
+                if v.use_cases.is_empty() {
+                    refs.push(RequirementRef {
+                        version: ver.clone(),
+                        use_case: None,
+                        id: id.clone(),
+                    });
+                }
+                for uc in &v.use_cases {
+                    refs.push(RequirementRef {
+                        version: ver.clone(),
+                        use_case: Some(uc.clone()),
+                        id: id.clone(),
+                    });
+                }
+            }
+            variants.push(Variant {
+                versions,
+                use_cases: v.use_cases,
+                severity: v.severity.unwrap_or(def.severity),
+                check,
+                requirements,
+            });
+        }
+        Ok(DataRule {
+            meta: RuleMeta {
+                name: def.name.into(),
+                severity: def.severity,
+                summary: def.summary.into(),
+                help: def.help.into(),
+                docs: def.docs.into(),
+                requirements: Requirements::new(refs),
+            },
+            kinds,
+            target,
+            message: def.message,
+            missing_message: def.missing_message,
+            variants,
+            source: source.to_string(),
+        })
+    }
+
+    fn variant(&self, version: &str, use_case: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| {
+            v.versions.iter().any(|x| x == version)
+                && (v.use_cases.is_empty() || v.use_cases.iter().any(|u| u == use_case))
+        })
+    }
+
+    /// Whether the rule applies to a release (any use case), for `rules --spec`.
+    pub fn applies_to_version(&self, version: &str) -> bool {
+        self.variants
+            .iter()
+            .any(|v| v.versions.iter().any(|x| x == version))
+    }
+
+    pub fn target_text(&self) -> Option<&str> {
+        self.target.as_ref().map(Path::text)
+    }
+}
+
+impl Rule for DataRule {
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
+    }
+
+    fn applies_to(&self, kind: InputKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let Some(variant) = self.variant(&cx.spec.version, &cx.spec.use_case) else {
+            return;
+        };
+        let start = out.len();
+        let run = RuleRun {
+            meta: &self.meta,
+            cx,
+            message: &self.message,
+            missing_message: self.missing_message.as_deref(),
+            target: self.target.as_ref().map_or("", Path::text),
+        };
+        match &self.target {
+            Some(path) => variant.check.run(&run, &path.eval(cx), out),
+            None => variant.check.run(
+                &run,
+                &crate::profile::select::Selection {
+                    nodes: Vec::new(),
+                    reached: cx.doc.root(),
+                    unresolved: false,
+                },
+                out,
+            ),
+        }
+        let requirement = variant.requirements.get(&cx.spec.version);
+        for f in &mut out[start..] {
+            f.severity = variant.severity;
+            f.requirement = requirement.cloned();
+        }
+    }
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}

@@ -1,0 +1,310 @@
+//! Rule targets: a small FHIRPath subset, parsed once when a pack loads.
+//!
+//! Grammar: `branch ('|' branch)*` (a union, in order), a branch being `start ('.' step)*` where
+//! `start` is `Bundle` (the document root) or an alias from `profiles/aliases.toml`, and a step
+//! is one of
+//! - `name` or `name[n]`: children with that name (all of them, or the n-th);
+//! - `where(child='value')`: keep nodes whose child `child` has that value;
+//! - `ofType(Type)`: keep resource nodes of that resource type;
+//! - `first()`: keep the first node;
+//! - `resolve()`: follow a Reference (or a reference string) to the entry resource it names.
+
+use crate::document::{Document, NodeId, NodeKind};
+use crate::rules::Context;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Child { name: String, index: Option<usize> },
+    Where { child: String, value: String },
+    OfType(String),
+    First,
+    Resolve,
+}
+
+/// A compiled path.
+#[derive(Clone, Debug)]
+pub struct Path {
+    text: String,
+    branches: Vec<Vec<Step>>,
+}
+
+/// The nodes a path selects, and how far it got when it selected nothing.
+pub struct Selection {
+    pub nodes: Vec<NodeId>,
+    /// The deepest node reached on the way: where a missing element is reported.
+    pub reached: NodeId,
+    /// The path stopped at a `resolve()` that found no single entry: the target's absence is
+    /// then the reference rules' finding, not this rule's.
+    pub unresolved: bool,
+}
+
+impl Path {
+    /// Parses `text`, expanding a leading alias (recursively) from `aliases`.
+    pub fn parse(text: &str, aliases: &HashMap<String, String>) -> Result<Path, String> {
+        let branches = split_top(text, '|')?
+            .iter()
+            .map(|b| parse_branch(b.trim(), aliases))
+            .collect::<Result<_, _>>()?;
+        Ok(Path {
+            text: text.to_string(),
+            branches,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Evaluates from the document root; a union keeps each branch's nodes in branch order.
+    pub fn eval(&self, cx: &Context<'_>) -> Selection {
+        let mut all = Vec::new();
+        let mut first_reached = None;
+        let mut unresolved = false;
+        for steps in &self.branches {
+            let sel = eval_branch(steps, cx);
+            first_reached.get_or_insert(sel.reached);
+            unresolved |= sel.unresolved;
+            all.extend(sel.nodes);
+        }
+        Selection {
+            nodes: all,
+            reached: first_reached.unwrap_or(cx.doc.root()),
+            unresolved,
+        }
+    }
+}
+
+fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Step>, String> {
+    let expanded = expand(text, aliases, 0)?;
+    let mut parts = split_top(&expanded, '.')?.into_iter();
+    match parts.next().as_deref() {
+        Some("Bundle") => {}
+        Some(other) => return Err(format!("`{other}` is not `Bundle` or a defined alias")),
+        None => return Err("empty path".into()),
+    }
+    parts.map(|p| parse_step(&p)).collect()
+}
+
+fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
+    let doc = cx.doc;
+    let mut nodes = vec![doc.root()];
+    let mut reached = doc.root();
+    for step in steps {
+        let next = apply(step, cx, &nodes);
+        if next.is_empty() {
+            return Selection {
+                nodes: next,
+                reached,
+                unresolved: *step == Step::Resolve,
+            };
+        }
+        reached = next[0];
+        nodes = next;
+    }
+    Selection {
+        nodes,
+        reached,
+        unresolved: false,
+    }
+}
+
+fn expand(text: &str, aliases: &HashMap<String, String>, depth: usize) -> Result<String, String> {
+    if depth > 16 {
+        return Err(format!("alias expansion of `{text}` does not terminate"));
+    }
+    let head_end = text.find(['.', '(', '[']).unwrap_or(text.len());
+    let head = &text[..head_end];
+    match aliases.get(head) {
+        Some(body) => expand(&format!("{body}{}", &text[head_end..]), aliases, depth + 1),
+        None => Ok(text.to_string()),
+    }
+}
+
+/// Splits on `sep` outside parentheses and quotes.
+fn split_top(text: &str, sep: char) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let (mut depth, mut quoted) = (0i32, false);
+    for c in text.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            c if c == sep && !quoted && depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current);
+    if quoted || depth != 0 {
+        return Err(format!("unbalanced quotes or parentheses in `{text}`"));
+    }
+    if parts.iter().any(String::is_empty) {
+        return Err(format!("empty step in `{text}`"));
+    }
+    Ok(parts)
+}
+
+fn parse_step(part: &str) -> Result<Step, String> {
+    if part == "first()" {
+        return Ok(Step::First);
+    }
+    if part == "resolve()" {
+        return Ok(Step::Resolve);
+    }
+    if let Some(ty) = part
+        .strip_prefix("ofType(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return Ok(Step::OfType(ty.to_string()));
+    }
+    if let Some(cond) = part
+        .strip_prefix("where(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        let (child, value) = cond
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}`: expected where(child='value')"))?;
+        let value = value
+            .trim()
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .ok_or_else(|| format!("`{part}`: the value must be in single quotes"))?;
+        return Ok(Step::Where {
+            child: child.trim().to_string(),
+            value: value.to_string(),
+        });
+    }
+    let (name, index) = match part.split_once('[') {
+        Some((name, rest)) => {
+            let n = rest
+                .strip_suffix(']')
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| format!("`{part}`: expected name[number]"))?;
+            (name, Some(n))
+        }
+        None => (part, None),
+    };
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "`{part}` is not an element name or a known function"
+        ));
+    }
+    Ok(Step::Child {
+        name: name.to_string(),
+        index,
+    })
+}
+
+fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
+    let doc = cx.doc;
+    match step {
+        Step::Child { name, index } => {
+            let mut out = Vec::new();
+            for &n in nodes {
+                let mut children = doc.children_named(n, name);
+                match index {
+                    Some(i) => out.extend(children.nth(*i)),
+                    None => out.extend(children),
+                }
+            }
+            out
+        }
+        Step::Where { child, value } => nodes
+            .iter()
+            .copied()
+            .filter(|&n| {
+                doc.children_named(n, child)
+                    .any(|c| doc.value(c) == Some(value))
+            })
+            .collect(),
+        Step::OfType(ty) => nodes
+            .iter()
+            .copied()
+            .filter(|&n| doc.node(n).kind == NodeKind::Resource && doc.resource_type(n) == Some(ty))
+            .collect(),
+        Step::First => nodes.first().copied().into_iter().collect(),
+        Step::Resolve => nodes
+            .iter()
+            .filter_map(|&n| resolve_node(cx, doc, n))
+            .collect(),
+    }
+}
+
+/// The entry resource a Reference element (or its `reference` string) names, when exactly one
+/// entry has that fullUrl.
+pub fn resolve_node(cx: &Context<'_>, doc: &Document, n: NodeId) -> Option<NodeId> {
+    let reference_node = if doc.value(n).is_some() {
+        n
+    } else {
+        doc.child(n, "reference")?
+    };
+    let reference = doc.value(reference_node)?;
+    let entry = cx.bundle.resolve(doc, reference_node, reference)?;
+    cx.bundle.entries[entry].resource
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aliases() -> HashMap<String, String> {
+        let mut a = HashMap::new();
+        a.insert(
+            "MH".into(),
+            "Bundle.entry.resource.ofType(MessageHeader).first()".into(),
+        );
+        a.insert(
+            "HS".into(),
+            "MH.extension.where(url='https://x/y.z')".into(),
+        );
+        a
+    }
+
+    #[test]
+    fn parses_steps_and_expands_aliases() {
+        let p = Path::parse(
+            "HS.extension.where(url='BusAckRequested').valueBoolean",
+            &aliases(),
+        )
+        .unwrap();
+        let steps = &p.branches[0];
+        assert_eq!(steps.len(), 9);
+        assert_eq!(
+            steps[5],
+            Step::Where {
+                child: "url".into(),
+                value: "https://x/y.z".into()
+            }
+        );
+        assert_eq!(steps[3], Step::First);
+        let p = Path::parse("Bundle.entry[0].resource | MH.enterer", &aliases()).unwrap();
+        assert_eq!(p.branches.len(), 2);
+        assert_eq!(
+            p.branches[0][0],
+            Step::Child {
+                name: "entry".into(),
+                index: Some(0)
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_paths() {
+        for bad in [
+            "",
+            "Patient.name",
+            "Bundle..entry",
+            "Bundle.where(url=x)",
+            "Bundle.entry[x]",
+            "Bundle.foo()",
+            "Bundle |",
+        ] {
+            assert!(Path::parse(bad, &aliases()).is_err(), "{bad}");
+        }
+    }
+}

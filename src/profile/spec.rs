@@ -1,0 +1,163 @@
+//! GP Connect Messaging releases, payload models and use cases, loaded from `profiles/spec.toml`,
+//! and version sets (`"1.0.0..=1.2.1"`, `"1.3.0.."`) that rules are scoped by.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    #[serde(rename = "version")]
+    pub versions: Vec<Release>,
+    #[serde(rename = "model")]
+    pub models: Vec<Model>,
+    #[serde(rename = "use_case")]
+    pub use_cases: Vec<UseCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub id: String,
+    pub model: String,
+    pub use_cases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    pub payload_profile: String,
+    pub payload_resource: String,
+    pub message_definitions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseCase {
+    pub id: String,
+    pub name: String,
+    pub model: String,
+    pub local_extension: Vec<String>,
+    #[serde(default)]
+    pub composition_types: Vec<String>,
+}
+
+impl SpecFile {
+    pub fn parse(text: &str) -> Result<SpecFile, String> {
+        let spec: SpecFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        for r in &spec.versions {
+            if spec.model(&r.model).is_none() {
+                return Err(format!(
+                    "version {} names unknown model `{}`",
+                    r.id, r.model
+                ));
+            }
+            for uc in &r.use_cases {
+                if spec.use_case(uc).is_none() {
+                    return Err(format!("version {} names unknown use case `{uc}`", r.id));
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    pub fn model(&self, id: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.id == id)
+    }
+
+    pub fn use_case(&self, id: &str) -> Option<&UseCase> {
+        self.use_cases.iter().find(|u| u.id == id)
+    }
+
+    pub fn release(&self, id: &str) -> Option<&Release> {
+        self.versions.iter().find(|r| r.id == id)
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.versions.iter().position(|r| r.id == id)
+    }
+
+    /// Expands version-set items (`"1.2.0"`, `"1.0.0..=1.2.1"`, `"1.3.0.."`) to release ids.
+    pub fn expand(&self, items: &[String]) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for item in items {
+            let known = |v: &str| {
+                self.position(v.trim())
+                    .ok_or_else(|| format!("`{v}` is not a known spec version"))
+            };
+            let range = if let Some((a, b)) = item.split_once("..=") {
+                known(a)?..=known(b)?
+            } else if let Some(a) = item.strip_suffix("..") {
+                known(a)?..=self.versions.len() - 1
+            } else {
+                let i = known(item)?;
+                i..=i
+            };
+            if range.is_empty() {
+                return Err(format!("version range `{item}` is empty"));
+            }
+            for i in range {
+                if !out.contains(&self.versions[i].id) {
+                    out.push(self.versions[i].id.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every release id, in order.
+    pub fn all_versions(&self) -> Vec<String> {
+        self.versions.iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// The newest release that defines `use_case`.
+    pub fn newest_with(&self, use_case: &str) -> Option<&Release> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|r| r.use_cases.iter().any(|u| u == use_case))
+    }
+
+    /// Releases that define `use_case`, oldest first.
+    pub fn releases_with(&self, use_case: &str) -> Vec<&Release> {
+        self.versions
+            .iter()
+            .filter(|r| r.use_cases.iter().any(|u| u == use_case))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> SpecFile {
+        SpecFile::parse(include_str!("../../profiles/spec.toml")).unwrap()
+    }
+
+    #[test]
+    fn version_sets_expand_in_release_order() {
+        let s = spec();
+        assert_eq!(
+            s.expand(&["1.2.0..=1.3.0".into()]).unwrap(),
+            ["1.2.0", "1.2.1", "1.3.0"]
+        );
+        assert_eq!(s.expand(&["1.6.0..".into()]).unwrap(), ["1.6.0", "2.0.0"]);
+        assert_eq!(
+            s.expand(&["1.0.0".into(), "1.0.0".into()]).unwrap(),
+            ["1.0.0"]
+        );
+        assert!(s.expand(&["1.7.0".into()]).is_err());
+        assert!(s.expand(&["1.3.0..=1.2.0".into()]).is_err());
+    }
+
+    #[test]
+    fn newest_release_per_use_case() {
+        let s = spec();
+        assert_eq!(s.newest_with("task").unwrap().id, "1.2.1");
+        assert_eq!(s.newest_with("cs").unwrap().id, "1.6.0");
+        assert_eq!(s.newest_with("pr").unwrap().id, "1.5.2");
+        assert_eq!(s.newest_with("sd").unwrap().id, "2.0.0");
+    }
+}

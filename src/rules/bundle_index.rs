@@ -1,0 +1,131 @@
+//! Entries of every Bundle in a message (the outer one and nested payload bundles) indexed by
+//! `fullUrl`, and FHIR bundle reference resolution over them.
+
+use crate::document::{Document, NodeId};
+use std::collections::HashMap;
+
+/// Entries of every Bundle in a message (the outer one and nested payload bundles), with their
+/// `fullUrl`s indexed: FHIR resolves a message's references against all of them.
+pub struct BundleIndex<'a> {
+    pub entries: Vec<Entry>,
+    by_url: HashMap<&'a str, Vec<usize>>,
+}
+
+pub struct Entry {
+    pub node: NodeId,
+    pub full_url: Option<NodeId>,
+    pub resource: Option<NodeId>,
+}
+
+impl<'a> BundleIndex<'a> {
+    pub fn new(doc: &'a Document) -> Self {
+        let mut entries = Vec::new();
+        let mut by_url: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let root = doc.root();
+        let is_bundle = |n: NodeId| doc.resource_type(n) == Some("Bundle");
+        let bundles = std::iter::once(root)
+            .chain(doc.descendants(root))
+            .filter(|&n| is_bundle(n));
+        for bundle in bundles {
+            for node in doc.children_named(bundle, "entry") {
+                let full_url = doc.child(node, "fullUrl");
+                if let Some(url) = full_url.and_then(|u| doc.value(u)) {
+                    by_url.entry(url).or_default().push(entries.len());
+                }
+                entries.push(Entry {
+                    node,
+                    full_url,
+                    resource: doc.child(node, "resource"),
+                });
+            }
+        }
+        BundleIndex { entries, by_url }
+    }
+
+    /// Entries whose fullUrl is exactly `url`.
+    pub fn by_full_url(&self, url: &str) -> &[usize] {
+        self.by_url.get(url).map_or(&[], Vec::as_slice)
+    }
+
+    /// The entry that holds `node`, if any (the nearest enclosing one).
+    pub fn entry_of(&self, doc: &Document, node: NodeId) -> Option<&Entry> {
+        let mut at = doc.parent(node);
+        while let Some(n) = at {
+            if doc.name(n) == "entry" {
+                return self.entries.iter().find(|e| e.node == n);
+            }
+            at = doc.parent(n);
+        }
+        None
+    }
+
+    pub fn duplicate_groups(&self) -> Vec<&[usize]> {
+        let mut groups: Vec<&[usize]> = self
+            .by_url
+            .values()
+            .filter(|v| v.len() > 1)
+            .map(Vec::as_slice)
+            .collect();
+        groups.sort();
+        groups
+    }
+
+    /// The entry a literal reference names, by FHIR bundle resolution: the exact fullUrl, or
+    /// for a relative `Type/id` the RESTful base of the referencing entry's own fullUrl plus the
+    /// reference (which never resolves against `urn:uuid:` fullUrls). `None` when no entry or
+    /// several entries match.
+    pub fn resolve(&self, doc: &Document, from: NodeId, reference: &str) -> Option<usize> {
+        match self.matches(doc, from, reference) {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Every entry a literal (non-`#`) reference matches.
+    pub fn matches(&self, doc: &Document, from: NodeId, reference: &str) -> &[usize] {
+        let direct = self.by_full_url(reference);
+        if !direct.is_empty() {
+            return direct;
+        }
+        let Some((ty, id)) = split_relative(reference) else {
+            return &[];
+        };
+        let base = self
+            .entry_of(doc, from)
+            .and_then(|e| e.full_url)
+            .and_then(|u| doc.value(u))
+            .and_then(restful_base);
+        match base {
+            Some(base) => self.by_full_url(&format!("{base}/{ty}/{id}")),
+            None => &[],
+        }
+    }
+}
+
+/// `Type/id` or `Type/id/_history/v`: a relative literal reference.
+pub fn split_relative(reference: &str) -> Option<(&str, &str)> {
+    let mut parts = reference.split('/');
+    let ty = parts.next()?;
+    let id = parts.next()?;
+    let rest: Vec<&str> = parts.collect();
+    let type_ok = ty.starts_with(|c: char| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphabetic());
+    let id_ok = (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let rest_ok = rest.is_empty() || (rest.len() == 2 && rest[0] == "_history");
+    (type_ok && id_ok && rest_ok).then_some((ty, id))
+}
+
+/// The RESTful base of an absolute fullUrl `http(s)://base/Type/id`.
+fn restful_base(full_url: &str) -> Option<String> {
+    if !(full_url.starts_with("http://") || full_url.starts_with("https://")) {
+        return None;
+    }
+    let mut parts: Vec<&str> = full_url.rsplitn(3, '/').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    parts.pop().map(str::to_string)
+}

@@ -1,0 +1,266 @@
+//! Rust-coded checks: the rules whose logic data cannot express (they need the whole bundle at
+//! once). Their names, messages and docs live in the packs like every other rule
+//! (`check = { kind = "code" }`); [`lookup`] binds a rule name to its function here.
+
+use super::bundle_index::split_relative;
+use super::Context;
+use crate::checks::CodeFn;
+use crate::document::{Document, NodeId, NodeKind};
+use crate::finding::{Finding, RuleMeta};
+
+/// Every Rust-coded check, by the name of the rule that uses it.
+pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
+    ("full-url-duplicate", full_url_duplicate),
+    ("handling-key-invalid", handling_key_invalid),
+    ("reference-unresolved", reference_unresolved),
+];
+
+pub fn lookup(rule: &str) -> Option<CodeFn> {
+    CODE_CHECKS
+        .iter()
+        .find(|(n, _)| *n == rule)
+        .map(|(_, f)| *f)
+}
+
+/// No two entries of the message (at any depth) share a fullUrl.
+fn full_url_duplicate(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    for group in cx.bundle.duplicate_groups() {
+        let urls: Vec<NodeId> = group
+            .iter()
+            .filter_map(|&i| cx.bundle.entries[i].full_url)
+            .collect();
+        let Some((&first, rest)) = urls.split_first() else {
+            continue;
+        };
+        for &dup in rest {
+            out.push(
+                meta.finding(format!(
+                    "fullUrl `{}` is used by {} entries",
+                    doc.value(dup).unwrap_or(""),
+                    urls.len()
+                ))
+                .at_node(doc, dup)
+                .label("duplicate")
+                .related(doc.node(first).value_span, "first used here"),
+            );
+        }
+    }
+}
+
+const HANDLING: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
+
+/// The six ITK3 handling keys and the value element each must use (`None`: any `value[x]`).
+const HANDLING_KEYS: &[(&str, Option<&str>)] = &[
+    ("BusAckRequested", Some("valueBoolean")),
+    ("InfAckRequested", Some("valueBoolean")),
+    ("RecipientType", Some("valueCoding")),
+    ("MessageDefinition", Some("valueReference")),
+    ("SenderReference", Some("valueString")),
+    ("LocalExtension", None),
+];
+
+/// Each handling key exactly once, with its value type. A table of keys is data, but "each of
+/// these, once, with this value element" is not a shape the pack checks can say in one rule.
+fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(header) = doc
+        .children_named(doc.root(), "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
+    else {
+        return;
+    };
+    // A missing or repeated handling extension is `handling-extension-count`'s finding.
+    let mut handling = doc
+        .children_named(header, "extension")
+        .filter(|&e| doc.get_value(e, "url") == Some(HANDLING));
+    let (Some(ext), None) = (handling.next(), handling.next()) else {
+        return;
+    };
+    for &(key, value_name) in HANDLING_KEYS {
+        let found: Vec<NodeId> = doc
+            .children_named(ext, "extension")
+            .filter(|&e| doc.get_value(e, "url") == Some(key))
+            .collect();
+        match found.as_slice() {
+            [] => out.push(
+                meta.finding(format!("handling key `{key}` is missing"))
+                    .at_node_name(doc, ext)
+                    .label(format!("no `{key}` in here")),
+            ),
+            [one] => {
+                let values: Vec<NodeId> = doc
+                    .children(*one)
+                    .filter(|&c| doc.name(c).starts_with("value"))
+                    .collect();
+                let ok = match (values.as_slice(), value_name) {
+                    ([v], Some(want)) => doc.name(*v) == want,
+                    ([_], None) => true,
+                    _ => false,
+                };
+                if !ok {
+                    let expected = value_name.unwrap_or("one value[x]");
+                    let found_names: Vec<&str> = values.iter().map(|&v| doc.name(v)).collect();
+                    let found = if found_names.is_empty() {
+                        "no value".to_string()
+                    } else {
+                        format!("`{}`", found_names.join("`, `"))
+                    };
+                    out.push(
+                        meta.finding(format!(
+                            "handling key `{key}` has {found}, expected `{expected}`"
+                        ))
+                        .at_node_name(doc, values.first().copied().unwrap_or(*one))
+                        .label(format!("expected `{expected}`")),
+                    );
+                }
+            }
+            [first, rest @ ..] => {
+                for &dup in rest {
+                    out.push(
+                        meta.finding(format!(
+                            "handling key `{key}` appears {} times",
+                            found.len()
+                        ))
+                        .at_node_name(doc, dup)
+                        .label("repeated")
+                        .related(doc.node(*first).name_span, "first here"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every `Reference.reference` resolves to an entry of the message.
+fn reference_unresolved(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    for node in reference_values(doc) {
+        let Some(reference) = doc.value(node) else {
+            continue;
+        };
+        if let Some(f) = resolve(cx, node, reference) {
+            out.push(f.into_finding(meta, doc, node, reference));
+        }
+    }
+}
+
+/// `reference` primitives of Reference elements in the document, in document order. Inside
+/// elements the definitions do not know (misspelt or misplaced content) a child named
+/// `reference` is taken as one, so broken content still has its references checked.
+fn reference_values(doc: &Document) -> impl Iterator<Item = NodeId> + '_ {
+    doc.descendants(doc.root()).filter(move |&n| {
+        let Some(parent) = doc.parent(n) else {
+            return false;
+        };
+        let is_reference = match doc.typed(parent) {
+            Some(t) => t.type_code == Some("Reference"),
+            None => doc.node(parent).kind == NodeKind::Element,
+        };
+        is_reference
+            && doc.name(n) == "reference"
+            && doc.value(n).is_some()
+            && !is_message_definition(doc, n)
+    })
+}
+
+/// The ITK3 handling extension's `MessageDefinition` key holds a canonical URL of a published
+/// definition, never an entry of the message.
+fn is_message_definition(doc: &Document, reference: NodeId) -> bool {
+    let Some(value_ref) = doc.parent(reference) else {
+        return false;
+    };
+    let Some(ext) = doc.parent(value_ref) else {
+        return false;
+    };
+    doc.name(value_ref) == "valueReference"
+        && doc.name(ext) == "extension"
+        && doc.get_value(ext, "url") == Some("MessageDefinition")
+}
+
+/// Why a reference does not resolve. A reference matching several entries is not reported
+/// here: the duplicate fullUrl behind it is, once, by `full-url-duplicate`.
+enum Unresolved {
+    Missing { hint: Option<String> },
+}
+
+impl Unresolved {
+    fn into_finding(
+        self,
+        meta: &RuleMeta,
+        doc: &Document,
+        node: NodeId,
+        reference: &str,
+    ) -> Finding {
+        match self {
+            Unresolved::Missing { hint } => {
+                let f = meta
+                    .finding(format!(
+                        "reference `{reference}` does not resolve to any entry in the message"
+                    ))
+                    .at_node(doc, node)
+                    .label("no entry has this fullUrl");
+                match hint {
+                    Some(h) => f.with_help(h),
+                    None => f,
+                }
+            }
+        }
+    }
+}
+
+fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved> {
+    let doc = cx.doc;
+    if let Some(id) = reference.strip_prefix('#') {
+        return resolve_contained(doc, node, id);
+    }
+    let relative = split_relative(reference);
+    cx.bundle
+        .matches(doc, node, reference)
+        .is_empty()
+        .then(|| Unresolved::Missing {
+            hint: relative.and_then(|(ty, id)| suggest_full_url(cx, ty, id)),
+        })
+}
+
+fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolved> {
+    // `#` alone points at the containing resource itself.
+    let container = doc.enclosing_resource(node).and_then(|r| {
+        if id.is_empty() {
+            Some(r)
+        } else {
+            doc.parent(r)
+                .and_then(|p| doc.enclosing_resource(p))
+                .or(Some(r))
+        }
+    })?;
+    if id.is_empty() {
+        return None;
+    }
+    let found = doc
+        .children_named(container, "contained")
+        .filter(|&c| doc.get_value(c, "id") == Some(id))
+        .count();
+    (found == 0).then(|| Unresolved::Missing {
+        hint: Some(format!(
+            "Add a contained resource with id `{id}`, or reference the entry's fullUrl"
+        )),
+    })
+}
+
+/// For a relative `Type/id` that did not resolve, names the fullUrl of the entry that holds
+/// that resource, which is what the reference should say.
+fn suggest_full_url(cx: &Context<'_>, ty: &str, id: &str) -> Option<String> {
+    let doc = cx.doc;
+    let entry = cx.bundle.entries.iter().find(|e| {
+        e.resource
+            .is_some_and(|r| doc.resource_type(r) == Some(ty) && doc.get_value(r, "id") == Some(id))
+    })?;
+    let url = doc.value(entry.full_url?)?;
+    Some(format!(
+        "A relative `{ty}/{id}` does not resolve against `{}` fullUrls; reference the entry as `{url}`",
+        url.split(':').take(2).collect::<Vec<_>>().join(":")
+    ))
+}
