@@ -84,6 +84,9 @@ pub fn detect(
     pins: &Pins,
 ) -> (SpecContext, Vec<Finding>) {
     let mut notices = Vec::new();
+    if kind == InputKind::Response {
+        return (response_context(spec, pins), notices);
+    }
     let evidence = Evidence::read(doc);
     let model = model_of(&evidence, spec, pins);
     let (use_case, why) = match &pins.use_case {
@@ -116,6 +119,19 @@ pub fn detect(
     (SpecContext { version, use_case }, notices)
 }
 
+/// A response carries no payload and ITK's default LocalExtension, so nothing in it tells the
+/// release or use case: validate against the pins, or the newest consultation-report release.
+/// (Paired with its request, a response takes the request's release.)
+fn response_context(spec: &SpecFile, pins: &Pins) -> SpecContext {
+    let use_case = pins.use_case.clone().unwrap_or_else(|| "cs".to_string());
+    let version = pins
+        .spec
+        .clone()
+        .or_else(|| spec.newest_with(&use_case).map(|r| r.id.clone()))
+        .unwrap_or_default();
+    SpecContext { version, use_case }
+}
+
 /// The parts of a message that tell its generation.
 struct Evidence<'a> {
     message_definition: Option<NodeId>,
@@ -125,6 +141,9 @@ struct Evidence<'a> {
     payload_profiles: Vec<&'a str>,
     payload_resources: Vec<&'a str>,
     composition_type: Option<&'a str>,
+    /// Every resource type anywhere in the message: the last resort when the payload cannot
+    /// be found (a focus that does not resolve, a misspelt payload element).
+    all_resources: Vec<&'a str>,
 }
 
 impl<'a> Evidence<'a> {
@@ -182,6 +201,10 @@ impl<'a> Evidence<'a> {
                 .unwrap_or_default(),
             payload_resources,
             composition_type,
+            all_resources: doc
+                .descendants(root)
+                .filter_map(|n| doc.resource_type(n))
+                .collect(),
         }
     }
 }
@@ -207,6 +230,15 @@ fn model_of(e: &Evidence<'_>, spec: &SpecFile, pins: &Pins) -> String {
                 .is_some_and(|u| m.message_definitions.iter().any(|d| d == u))
         })
     })
+    .or_else(|| {
+        let v = e.local_extension_value?;
+        let uc = spec
+            .use_cases
+            .iter()
+            .find(|u| u.local_extension.iter().any(|l| l == v))?;
+        Some(uc.model.clone())
+    })
+    .or_else(|| by(&|m| e.all_resources.contains(&m.payload_resource.as_str())))
     .unwrap_or_else(|| "composition".to_string())
 }
 

@@ -268,3 +268,169 @@ fn rules_and_explain_describe_the_rules() {
     }
     assert_eq!(run(&["explain", "no-such-rule"]).status.code(), Some(2));
 }
+
+#[test]
+fn rules_for_a_release_show_its_requirement_ids() {
+    let out = run(&["rules", "--spec", "1.2.1"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("handling-bus-ack-not-requested"))
+        .unwrap();
+    assert!(line.contains("GPCM-SD-040"), "{line}");
+    // Composition-model rules do not apply to 1.2.1.
+    assert!(
+        !listing.contains("payload-bundle-type-not-document"),
+        "{listing}"
+    );
+    let v: Value =
+        serde_json::from_slice(&run(&["rules", "--spec", "1.6.0", "--format", "json"]).stdout)
+            .unwrap();
+    let rule = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "message-header-event-wrong")
+        .unwrap();
+    let ids: Vec<&str> = rule["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"GPCM-SD-CS-051") && ids.contains(&"GPCM-SD-OC-150"),
+        "{ids:?}"
+    );
+    assert_eq!(run(&["rules", "--spec", "9.9.9"]).status.code(), Some(2));
+}
+
+#[test]
+fn coverage_reports_implemented_of_checkable_requirements() {
+    let out = run(&["rules", "--coverage", "--spec", "1.6.0", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["spec"], "1.6.0");
+    let reqs = v["requirements"].as_array().unwrap();
+    let checkable = reqs.iter().filter(|r| r["class"] != "offline").count();
+    let implemented = reqs
+        .iter()
+        .filter(|r| r["class"] != "offline" && !r["rules"].as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(v["checkable"], checkable);
+    assert_eq!(v["implemented"], implemented);
+    let event = reqs.iter().find(|r| r["id"] == "GPCM-SD-CS-051").unwrap();
+    assert_eq!(event["class"], "bundle");
+    assert_eq!(
+        event["rules"],
+        serde_json::json!([
+            "message-header-event-display-wrong",
+            "message-header-event-system-wrong",
+            "message-header-event-wrong"
+        ])
+    );
+    let human = String::from_utf8_lossy(&run(&["rules", "--coverage", "--spec", "1.6.0"]).stdout)
+        .to_string();
+    assert!(
+        human.starts_with(&format!(
+            "1.6.0: {implemented} of {checkable} checkable requirements implemented"
+        )),
+        "{human}"
+    );
+}
+
+#[test]
+fn explain_finds_rules_by_requirement_id_in_a_release() {
+    let out = run(&["explain", "GPCM-SD-CS-048", "--spec", "1.6.0"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("handling-local-extension-wrong (error)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("defined in: packs/core/envelope.toml"),
+        "{text}"
+    );
+    assert!(text.contains("1.6.0   GPCM-SD-CS-048 (cs)"), "{text}");
+    // The same ID means something else in 1.2.1 (a Task-model rule, not implemented yet here).
+    assert_eq!(
+        run(&["explain", "GPCM-SD-CS-048", "--spec", "1.2.1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn select_and_ignore_filter_by_rule_name_or_requirement_prefix() {
+    let file = "samples/invalid/bundle-type-not-message/1.6.0/type-collection.json";
+    let count = |args: &[&str]| {
+        let mut all = vec!["--format", "json", "--spec", "1.6.0"];
+        all.extend_from_slice(args);
+        all.push(file);
+        json(&run(&all))["summary"]["errors"].as_u64().unwrap()
+    };
+    assert_eq!(count(&[]), 1);
+    assert_eq!(count(&["--ignore", "bundle-type-not-message"]), 0);
+    assert_eq!(
+        count(&["--ignore", "GPCM-C"]),
+        0,
+        "prefix on a segment boundary"
+    );
+    assert_eq!(
+        count(&["--ignore", "GPCM-C-0"]),
+        1,
+        "not a segment boundary"
+    );
+    assert_eq!(count(&["--select", "reference-unresolved"]), 0);
+    assert_eq!(count(&["--select", "GPCM-C-02,reference-unresolved"]), 1);
+    let out = run(&[
+        "--ignore",
+        "bundle-type-not-message",
+        "--spec",
+        "1.6.0",
+        file,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn external_profiles_replace_the_embedded_ones_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    for f in ["spec.toml", "aliases.toml"] {
+        std::fs::copy(root.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("packs")).unwrap();
+    std::fs::copy(
+        root.join("packs/core/envelope.toml"),
+        dir.path().join("packs/envelope.toml"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["profiles", "--profiles", d]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        run(&["--profiles", d, "--spec", "1.6.0", TYPE_COLLECTION_JSON])
+            .status
+            .code(),
+        Some(1)
+    );
+    std::fs::write(
+        dir.path().join("packs/extra.toml"),
+        "[[rule]]\nname = \"x\"\n",
+    )
+    .unwrap();
+    let out = run(&["--profiles", d, VALID]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("packs/extra.toml"), "{err}");
+    assert_eq!(run(&["profiles"]).status.code(), Some(0));
+}

@@ -349,14 +349,36 @@ fn load_time() {
 /// The committed table must be exactly what the generator produces from the package.
 #[test]
 fn committed_table_matches_generator() {
+    if let Some(committed) = assert_generated("tools/gen_stu3_defs.py", "src/fhir/stu3_defs.tsv") {
+        assert_eq!(committed, COMMITTED_TSV.as_bytes());
+    }
+}
+
+/// The committed required-binding codes must be exactly what their generator produces.
+#[test]
+fn committed_value_sets_match_generator() {
+    if let Some(committed) = assert_generated(
+        "tools/gen_stu3_valuesets.py",
+        "src/structural/stu3_valuesets.tsv",
+    ) {
+        assert_eq!(
+            committed,
+            include_bytes!("../src/structural/stu3_valuesets.tsv")
+        );
+    }
+}
+
+/// Runs a generator over the 3.0.1 package and asserts its output is byte-identical to the
+/// committed file; returns the committed bytes, or `None` when the check was skipped.
+fn assert_generated(script: &str, committed: &str) -> Option<Vec<u8>> {
     let crate_root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let package = crate_root.join("../shared/conformance/fhir-stu3/hl7.fhir.core-3.0.1/package");
     if !package.is_dir() {
         println!("skipped: ../shared not present");
-        return;
+        return None;
     }
     let output = match Command::new("python3")
-        .arg(crate_root.join("tools/gen_stu3_defs.py"))
+        .arg(crate_root.join(script))
         .arg(&package)
         .args(["-o", "-"])
         .output()
@@ -364,20 +386,20 @@ fn committed_table_matches_generator() {
         Ok(output) => output,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             println!("skipped: python3 not found");
-            return;
+            return None;
         }
-        Err(err) => panic!("running tools/gen_stu3_defs.py: {err}"),
+        Err(err) => panic!("running {script}: {err}"),
     };
     assert!(
         output.status.success(),
-        "generator failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let committed = std::fs::read(crate_root.join("src/fhir/stu3_defs.tsv")).unwrap();
+    let bytes = std::fs::read(crate_root.join(committed)).unwrap();
     assert!(
-        output.stdout == committed,
-        "src/fhir/stu3_defs.tsv is stale; regenerate with: python3 tools/gen_stu3_defs.py {}",
+        output.stdout == bytes,
+        "{committed} is stale; regenerate with: python3 {script} {}",
         "../shared/conformance/fhir-stu3/hl7.fhir.core-3.0.1/package"
     );
-    assert_eq!(committed, COMMITTED_TSV.as_bytes());
+    Some(bytes)
 }

@@ -64,6 +64,11 @@ pub struct VariantDef {
     /// Version set → ID, when the releases of the variant number it differently.
     #[serde(default)]
     pub requirements: BTreeMap<String, String>,
+    /// Further IDs the variant implements in all its versions: a release that numbers one
+    /// requirement twice (GPCM-C-2 on the pages, GPCM-C-02 in the requirement file), or a
+    /// companion requirement the same check covers. Findings cite the main ID.
+    #[serde(default)]
+    pub also: Vec<String>,
     /// Check parameters that replace the rule's for this variant.
     #[serde(default)]
     pub check: Option<toml::Table>,
@@ -138,6 +143,7 @@ impl DataRule {
                 severity: None,
                 requirement: None,
                 requirements: def.requirements.clone(),
+                also: Vec::new(),
                 check: None,
             });
         } else if def.versions.is_some() || def.use_cases.is_some() || !def.requirements.is_empty()
@@ -176,7 +182,10 @@ impl DataRule {
             if check.needs_target() && target.is_none() {
                 return Err("`select` is required for this check kind".into());
             }
-            for (ver, id) in &requirements {
+            let also = versions
+                .iter()
+                .flat_map(|ver| v.also.iter().map(move |id| (ver, id)));
+            for (ver, id) in requirements.iter().chain(also) {
                 if v.use_cases.is_empty() {
                     refs.push(RequirementRef {
                         version: ver.clone(),
@@ -184,7 +193,10 @@ impl DataRule {
                         id: id.clone(),
                     });
                 }
-                for uc in &v.use_cases {
+                // A variant may span releases where some of its use cases do not exist yet.
+                let defined =
+                    |uc: &&String| spec.release(ver).is_some_and(|r| r.use_cases.contains(uc));
+                for uc in v.use_cases.iter().filter(defined) {
                     refs.push(RequirementRef {
                         version: ver.clone(),
                         use_case: Some(uc.clone()),

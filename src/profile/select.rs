@@ -34,8 +34,10 @@ pub struct Selection {
     pub nodes: Vec<NodeId>,
     /// The deepest node reached on the way: where a missing element is reported.
     pub reached: NodeId,
-    /// The path stopped at a `resolve()` that found no single entry: the target's absence is
-    /// then the reference rules' finding, not this rule's.
+    /// The path stopped at a `resolve()` that found no single entry, or at an `ofType()` that
+    /// found another kind of resource: the target's absence is then another rule's finding
+    /// (`reference-unresolved`, `message-header-not-first`, the rule about what a reference
+    /// must point at), not this one's.
     pub unresolved: bool,
 }
 
@@ -96,7 +98,7 @@ fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
             return Selection {
                 nodes: next,
                 reached,
-                unresolved: *step == Step::Resolve,
+                unresolved: matches!(step, Step::Resolve | Step::OfType(_)),
             };
         }
         reached = next[0];

@@ -121,13 +121,16 @@ fn unknown_elements_are_reported_once_at_the_top() {
 fn unknown_element_help_suggests_the_name() {
     let parsed = input::parse(
         "t.xml".into(),
-        patient_xml(r#"<deceasedText value="x"/><Gender value="male"/>"#).into_bytes(),
+        patient_xml(r#"<deceasedText value="x"/><birthdate value="1980-01-01"/>"#).into_bytes(),
     );
     let mut out = Vec::new();
     check(parsed.document.as_ref().unwrap(), &mut out);
     let helps: Vec<_> = out.iter().map(|f| f.help.clone().unwrap()).collect();
     assert!(helps[0].contains("`deceasedBoolean`"), "{helps:?}");
-    assert!(helps[1].contains("case-sensitive: `gender`"), "{helps:?}");
+    assert!(
+        helps[1].contains("case-sensitive: `birthDate`"),
+        "{helps:?}"
+    );
 }
 
 #[test]
