@@ -1,7 +1,7 @@
 //! From raw bytes to a parsed input: encoding checks, format detection from content (never the
 //! file name), parsing, and what kind of input it is.
 
-use crate::document::{json, xml, Document, NodeKind, SourceFile, Span};
+use crate::document::{headers, json, xml, Document, NodeKind, SourceFile, Span};
 use crate::finding::Finding;
 use crate::rules::input::*;
 use serde::Serialize;
@@ -100,8 +100,25 @@ pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
             findings.push(INPUT_EMPTY.finding("the file holds only whitespace"));
             None
         }
-        Some(b'{' | b'[') => json::parse(source.clone(), start, &mut findings),
+        Some(b'{' | b'[') => json::parse(source.clone(), start, &mut findings).map(|doc| {
+            if headers::is_header_object(&doc) {
+                headers::from_json(&doc)
+            } else {
+                if doc.resource_type(doc.root()).is_none() {
+                    let at = doc.node(doc.root()).span.start as usize;
+                    findings.push(
+                        RESOURCE_TYPE_MISSING
+                            .finding("the JSON document has no `resourceType`")
+                            .at(Span::new(at, at + 1)),
+                    );
+                }
+                doc
+            }
+        }),
         Some(b'<') => xml::parse(source.clone(), start, &mut findings),
+        Some(_) if headers::looks_like_headers(&source.text, start) => {
+            Some(headers::parse_text(source.clone(), start))
+        }
         Some(_) => {
             let at = first.unwrap_or(0);
             let end = source.text[at..]
@@ -151,6 +168,7 @@ fn classify(doc: &Document) -> InputKind {
     if doc.node(root).kind != NodeKind::Resource {
         return match doc.name(root) {
             "DTSControl" | "StatusRecord" => InputKind::MeshControl,
+            headers::ROOT => InputKind::MeshHeaders,
             _ => InputKind::Unknown,
         };
     }

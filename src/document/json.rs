@@ -88,13 +88,6 @@ impl<'a> Parser<'a> {
             .b
             .push(None, placeholder, Span::at(start), Span::at(start));
         self.object_body(root)?;
-        if self.b.node(root).resource_type.is_none() {
-            self.findings.push(
-                RESOURCE_TYPE_MISSING
-                    .finding("the JSON document has no `resourceType`")
-                    .at(Span::new(start, start + 1)),
-            );
-        }
         self.skip_ws()?;
         if self.pos < self.bytes.len() {
             self.findings.push(

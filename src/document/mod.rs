@@ -12,6 +12,7 @@
 //!
 //! Line and column are computed from the [`SourceFile`] only when a finding is rendered.
 
+pub mod headers;
 pub mod json;
 mod line_index;
 mod path;

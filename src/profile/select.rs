@@ -15,6 +15,9 @@ use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
+    /// The document root, when its name is this (a path for `DTSControl` selects nothing in a
+    /// message bundle).
+    Root(String),
     Child { name: String, index: Option<usize> },
     Where { child: String, value: String },
     OfType(String),
@@ -80,12 +83,11 @@ impl Path {
 fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Step>, String> {
     let expanded = expand(text, aliases, 0)?;
     let mut parts = split_top(&expanded, '.')?.into_iter();
-    match parts.next().as_deref() {
-        Some("Bundle") => {}
-        Some(other) => return Err(format!("`{other}` is not `Bundle` or a defined alias")),
-        None => return Err("empty path".into()),
+    let root = parts.next().unwrap_or_default();
+    if !is_name(&root) || !root.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return Err(format!("`{root}` is not a root element name (`Bundle`, `DTSControl`, `MeshHeaders`) or a defined alias"));
     }
-    parts.map(|p| parse_step(&p)).collect()
+    std::iter::once(Ok(Step::Root(root))).chain(parts.map(|p| parse_step(&p))).collect()
 }
 
 fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
@@ -191,7 +193,7 @@ fn parse_step(part: &str) -> Result<Step, String> {
         }
         None => (part, None),
     };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !is_name(name) {
         return Err(format!(
             "`{part}` is not an element name or a known function"
         ));
@@ -202,9 +204,15 @@ fn parse_step(part: &str) -> Result<Step, String> {
     })
 }
 
+/// Element names: FHIR and control-file names, and MESH header names with hyphens.
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
     let doc = cx.doc;
     match step {
+        Step::Root(name) => nodes.iter().copied().filter(|&n| doc.name(n) == name).collect(),
         Step::Child { name, index } => {
             let mut out = Vec::new();
             for &n in nodes {
@@ -275,19 +283,20 @@ mod tests {
         )
         .unwrap();
         let steps = &p.branches[0];
-        assert_eq!(steps.len(), 9);
+        assert_eq!(steps.len(), 10);
+        assert_eq!(steps[0], Step::Root("Bundle".into()));
         assert_eq!(
-            steps[5],
+            steps[6],
             Step::Where {
                 child: "url".into(),
                 value: "https://x/y.z".into()
             }
         );
-        assert_eq!(steps[3], Step::First);
+        assert_eq!(steps[4], Step::First);
         let p = Path::parse("Bundle.entry[0].resource | MH.enterer", &aliases()).unwrap();
         assert_eq!(p.branches.len(), 2);
         assert_eq!(
-            p.branches[0][0],
+            p.branches[0][1],
             Step::Child {
                 name: "entry".into(),
                 index: Some(0)
@@ -299,7 +308,7 @@ mod tests {
     fn rejects_malformed_paths() {
         for bad in [
             "",
-            "Patient.name",
+            "patient.name",
             "Bundle..entry",
             "Bundle.where(url=x)",
             "Bundle.entry[x]",

@@ -81,7 +81,7 @@ impl Walker<'_> {
                         "`{}` occurs {} times in `{}`; at most {max} allowed",
                         def_name(group.def),
                         group.count,
-                        doc.name(parent)
+                        self.display_name(parent)
                     ))
                     .at_node_name(doc, excess),
             );
@@ -102,13 +102,13 @@ impl Walker<'_> {
             let message = if count == 0 {
                 format!(
                     "`{}` is missing `{}`, which is required",
-                    doc.name(parent),
+                    self.display_name(parent),
                     def_name(def)
                 )
             } else {
                 format!(
                     "`{}` has {count} `{}`; at least {} required",
-                    doc.name(parent),
+                    self.display_name(parent),
                     def_name(def),
                     def.min
                 )

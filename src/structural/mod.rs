@@ -86,6 +86,16 @@ impl Walker<'_> {
         self.out.push(finding);
     }
 
+    /// How a node is named in messages: a resource by its type (`Encounter`, not the
+    /// `resource` element holding it), anything else by its name.
+    fn display_name(&self, id: NodeId) -> &str {
+        let doc = self.doc;
+        match doc.node(id).kind {
+            NodeKind::Resource => doc.resource_type(id).unwrap_or_else(|| doc.name(id)),
+            NodeKind::Element => doc.name(id),
+        }
+    }
+
     fn root(&mut self) {
         let doc = self.doc;
         let root = doc.root();
