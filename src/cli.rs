@@ -1,14 +1,17 @@
 //! The command line: argument definitions (clap) and the `check`, `rules` and `explain` runs.
+//! [`jobs`] runs a check's inputs in parallel; [`progress`] draws the progress bar.
 
 mod catalogue;
+mod jobs;
+mod progress;
 
 use crate::detect::Pins;
-use crate::emit::{OutputFormat, Summary};
+use crate::emit::{EmitConfig, OutputFormat, Summary};
 use crate::profile::Profile;
 use crate::rules::{Registry, Selection};
-use crate::validate::{self, Options};
+use crate::validate::Options;
 use clap::{Args, Parser, Subcommand};
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Validate GP Connect Messaging ITK3 FHIR messages and their MESH metadata.
@@ -85,6 +88,17 @@ pub struct CheckArgs {
     /// Exit 1 when there are warnings, not only errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print nothing on the terminal (no report, summary or progress): only the exit status
+    /// tells the outcome. Why the tool could not run (exit 2) is still printed on stderr, and
+    /// `--output` is still written.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Validate on N threads [default: the number of CPUs available].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 fn parse_version(s: &str) -> Result<String, String> {
@@ -170,7 +184,7 @@ pub(crate) fn set_exit(e: Exit) {
 }
 
 /// One input to read: a file path or standard input.
-enum Input {
+pub enum Input {
     File(PathBuf),
     Stdin,
 }
@@ -217,26 +231,84 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
             ignore: args.ignore.clone(),
         },
     };
-    let color = args.format == OutputFormat::Human
-        && io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut emitter = args.format.emitter(color);
-    let mut summary = Summary::default();
-    emitter.begin(out)?;
-    for input in inputs {
-        let (display, bytes) = match read_input(&input) {
-            Ok(x) => x,
-            Err((display, e)) => {
-                eprintln!("gpcm-validate: cannot read {display}: {e}");
-                failed = true;
-                continue;
+    // Where the report goes: `--output FILE`, nowhere under `--quiet`, else stdout.
+    let mut file_out;
+    let mut sink;
+    let to_stdout = args.output.is_none() && !args.quiet;
+    let out: &mut dyn Write = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => {
+                file_out = io::BufWriter::new(f);
+                &mut file_out
             }
-        };
-        let report = validate::validate_bytes(registry, &options, display, bytes);
-        summary.add(&report);
-        emitter.file(out, &report)?;
-    }
+            Err(e) => {
+                eprintln!("gpcm-validate: cannot write {}: {e}", path.display());
+                set_exit(Exit::Failure);
+                return Ok(Exit::Failure);
+            }
+        },
+        None if args.quiet => {
+            sink = io::sink();
+            &mut sink
+        }
+        None => out,
+    };
+    let stdout_terminal = to_stdout && io::stdout().is_terminal();
+    let config = EmitConfig {
+        registry: Some(registry),
+        color: args.format == OutputFormat::Human
+            && stdout_terminal
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        deny_warnings: args.deny_warnings,
+        // The human summary line goes to stderr, so stdout holds only the findings.
+        human_summary: false,
+    };
+    let mut emitter = args.format.emitter_with(&config);
+    let mut summary = Summary::default();
+    let jobs: Vec<jobs::Job> = inputs
+        .into_iter()
+        .map(|input| jobs::Job {
+            inputs: vec![input],
+        })
+        .collect();
+    let threads = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let mut progress = progress::Progress::new(jobs.len(), args.quiet);
+    emitter.begin(out)?;
+    jobs::run_all(registry, &options, &jobs, threads, |outcomes| {
+        let files = outcomes.len();
+        // On a shared terminal the bar is erased while the report is written, then redrawn.
+        let interleave = progress.is_visible() && stdout_terminal;
+        for outcome in outcomes {
+            match outcome {
+                jobs::Outcome::Report(report) => {
+                    if interleave {
+                        progress.clear();
+                    }
+                    summary.add(&report);
+                    emitter.file(out, &report)?;
+                }
+                jobs::Outcome::Unreadable { display, error } => {
+                    progress.clear();
+                    eprintln!("gpcm-validate: cannot read {display}: {error}");
+                    failed = true;
+                }
+            }
+        }
+        if interleave {
+            out.flush()?;
+        }
+        progress.tick(files);
+        Ok(())
+    })?;
+    progress.clear();
     emitter.end(out, &summary)?;
+    out.flush()?;
+    if args.format == OutputFormat::Human && !args.quiet {
+        eprintln!("{}", summary.line());
+    }
     let exit = if failed {
         Exit::Failure
     } else if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
@@ -291,24 +363,6 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, failed: &mut bool) {
                 eprintln!("gpcm-validate: {e}");
                 *failed = true;
             }
-        }
-    }
-}
-
-fn read_input(input: &Input) -> Result<(String, Vec<u8>), (String, io::Error)> {
-    match input {
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            io::stdin()
-                .read_to_end(&mut bytes)
-                .map(|_| ("<stdin>".to_string(), bytes))
-                .map_err(|e| ("<stdin>".to_string(), e))
-        }
-        Input::File(path) => {
-            let display = path.display().to_string();
-            std::fs::read(path)
-                .map(|b| (display.clone(), b))
-                .map_err(|e| (display, e))
         }
     }
 }

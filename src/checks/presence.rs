@@ -34,7 +34,7 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
                 }
             } else if let Some(max) = max.filter(|&m| n > m) {
                 for &extra in &sel.nodes[max..] {
-                    let label = format!("{} beyond the {max} allowed", ordinal(n));
+                    let label = format!("one of {n}; at most {max} allowed");
                     let f = rule
                         .meta
                         .finding(super::fill(rule.message, &[("count", &count)]));
@@ -44,8 +44,4 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
         }
         _ => unreachable!("presence::run is only called for presence checks"),
     }
-}
-
-fn ordinal(n: usize) -> String {
-    format!("{n} in all,")
 }

@@ -46,13 +46,19 @@ const CANONICAL: &[&str] = &[
 pub const ROOT: &str = "MeshHeaders";
 
 fn canonical(name: &str) -> Option<&'static str> {
-    CANONICAL.iter().copied().find(|c| c.eq_ignore_ascii_case(name))
+    CANONICAL
+        .iter()
+        .copied()
+        .find(|c| c.eq_ignore_ascii_case(name))
 }
 
 /// Whether text (from `start`) reads as an HTTP header block: a request or status line, or a
 /// first line of the form `Name: value`.
 pub fn looks_like_headers(text: &str, start: usize) -> bool {
-    let first = text[start..].lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = text[start..]
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     let first = first.trim_start();
     if first.starts_with("HTTP/") {
         return true;
@@ -62,7 +68,9 @@ pub fn looks_like_headers(text: &str, start: usize) -> bool {
         return true;
     }
     match first.split_once(':') {
-        Some((name, _)) => !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        Some((name, _)) => {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }
         None => false,
     }
 }
@@ -80,10 +88,22 @@ pub fn is_header_object(doc: &Document) -> bool {
 fn root_node(b: &mut Builder, text: &str, start: usize) -> NodeId {
     let name = b.own(ROOT);
     let first_len = text[start..].find('\n').unwrap_or(text.len() - start);
-    b.push(None, name, Span::new(start, text.len()), Span::new(start, start + first_len.min(text.len() - start)))
+    b.push(
+        None,
+        name,
+        Span::new(start, text.len()),
+        Span::new(start, start + first_len.min(text.len() - start)),
+    )
 }
 
-fn header(b: &mut Builder, root: NodeId, raw_name: Span, name: &str, value: (Str, Span), whole: Span) {
+fn header(
+    b: &mut Builder,
+    root: NodeId,
+    raw_name: Span,
+    name: &str,
+    value: (Str, Span),
+    whole: Span,
+) {
     let n = match canonical(name) {
         Some(c) => b.own(c),
         None => Str::Src(raw_name),
@@ -109,7 +129,9 @@ pub fn parse_text(source: Arc<SourceFile>, start: usize) -> Document {
             }
             continue;
         }
-        let Some((name, rest)) = content.split_once(':') else { continue };
+        let Some((name, rest)) = content.split_once(':') else {
+            continue;
+        };
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             continue; // the request or status line
         }
@@ -118,7 +140,14 @@ pub fn parse_text(source: Arc<SourceFile>, start: usize) -> Document {
         let value_span = Span::new(value_start, value_start + value.len());
         let name_span = Span::new(line_start, line_start + name.len());
         let whole = Span::new(line_start, line_start + content.len());
-        header(&mut b, root, name_span, name, (Str::Src(value_span), value_span), whole);
+        header(
+            &mut b,
+            root,
+            name_span,
+            name,
+            (Str::Src(value_span), value_span),
+            whole,
+        );
     }
     // Headers are neither FHIR syntax; `Xml` only means "not JSON" here and no FHIR pass runs
     // on MESH inputs.
@@ -142,7 +171,14 @@ pub fn from_json(json: &Document) -> Document {
         } else {
             b.own(value)
         };
-        header(&mut b, root, node.name_span, json.name(c), (value_str, node.value_span), node.span);
+        header(
+            &mut b,
+            root,
+            node.name_span,
+            json.name(c),
+            (value_str, node.value_span),
+            node.span,
+        );
     }
     b.finish(source, Format::Json)
 }
@@ -160,9 +196,16 @@ mod tests {
         let to = doc.child(doc.root(), "Mex-To").unwrap();
         assert_eq!(doc.value(to), Some("GPPROVIDER_9434765919_09011955_Smith"));
         assert_eq!(&text[doc.node(to).name_span.range()], "mex-to");
-        assert_eq!(&text[doc.node(to).value_span.range()], "GPPROVIDER_9434765919_09011955_Smith");
+        assert_eq!(
+            &text[doc.node(to).value_span.range()],
+            "GPPROVIDER_9434765919_09011955_Smith"
+        );
         assert!(doc.child(doc.root(), "X-Other").is_some());
-        assert_eq!(doc.children(doc.root()).count(), 3, "the body is not a header");
+        assert_eq!(
+            doc.children(doc.root()).count(),
+            3,
+            "the body is not a header"
+        );
     }
 
     #[test]

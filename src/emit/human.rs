@@ -18,6 +18,7 @@ const MAX_SNIPPET_LINE: usize = 400;
 
 pub struct Human {
     handler: GraphicalReportHandler,
+    summary: bool,
 }
 
 impl Human {
@@ -33,7 +34,14 @@ impl Human {
                 .with_context_lines(1)
                 .with_links(false)
                 .with_break_words(false),
+            summary: true,
         }
+    }
+
+    /// Whether [`Emitter::end`] writes the summary line (the command line prints it on stderr).
+    pub fn with_summary(mut self, summary: bool) -> Self {
+        self.summary = summary;
+        self
     }
 }
 
@@ -52,15 +60,10 @@ impl Emitter for Human {
     }
 
     fn end(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        writeln!(
-            out,
-            "Checked {}: {}, {}, {} information",
-            plural(s.files, "file"),
-            plural(s.errors, "error"),
-            plural(s.warnings, "warning"),
-            s.information
-        )
+        if self.summary {
+            writeln!(out, "{}", s.line())?;
+        }
+        Ok(())
     }
 }
 

@@ -18,8 +18,14 @@ enum Step {
     /// The document root, when its name is this (a path for `DTSControl` selects nothing in a
     /// message bundle).
     Root(String),
-    Child { name: String, index: Option<usize> },
-    Where { child: String, value: String },
+    Child {
+        name: String,
+        index: Option<usize>,
+    },
+    Where {
+        child: String,
+        value: String,
+    },
     OfType(String),
     First,
     Resolve,
@@ -87,7 +93,9 @@ fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Ste
     if !is_name(&root) || !root.starts_with(|c: char| c.is_ascii_uppercase()) {
         return Err(format!("`{root}` is not a root element name (`Bundle`, `DTSControl`, `MeshHeaders`) or a defined alias"));
     }
-    std::iter::once(Ok(Step::Root(root))).chain(parts.map(|p| parse_step(&p))).collect()
+    std::iter::once(Ok(Step::Root(root)))
+        .chain(parts.map(|p| parse_step(&p)))
+        .collect()
 }
 
 fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
@@ -206,13 +214,19 @@ fn parse_step(part: &str) -> Result<Step, String> {
 
 /// Element names: FHIR and control-file names, and MESH header names with hyphens.
 fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
     let doc = cx.doc;
     match step {
-        Step::Root(name) => nodes.iter().copied().filter(|&n| doc.name(n) == name).collect(),
+        Step::Root(name) => nodes
+            .iter()
+            .copied()
+            .filter(|&n| doc.name(n) == name)
+            .collect(),
         Step::Child { name, index } => {
             let mut out = Vec::new();
             for &n in nodes {

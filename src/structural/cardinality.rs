@@ -96,7 +96,7 @@ impl Walker<'_> {
                 .iter()
                 .find(|g| ptr::eq(g.def, def))
                 .map_or(0, |g| g.count);
-            if count >= def.min {
+            if count >= def.min || (count == 0 && self.json_null_member(parent, def)) {
                 continue;
             }
             let message = if count == 0 {
@@ -119,5 +119,63 @@ impl Walker<'_> {
                     .at_node_name(doc, parent),
             );
         }
+    }
+}
+
+impl Walker<'_> {
+    /// Whether a JSON object wrote the element `def` as `null`. The parser reports that
+    /// (`json-null`) and drops the property, so a required element written as `null` is one
+    /// defect with one finding, not also a missing element. Only runs when a required element
+    /// is missing, so it may rescan the object's text: strings and nesting are skipped, and a
+    /// property name at the top level followed by `null` is compared with the definition.
+    fn json_null_member(&self, parent: NodeId, def: &ElementDef) -> bool {
+        let doc = self.doc;
+        if doc.format != Format::Json {
+            return false;
+        }
+        let text = &doc.source.text.as_bytes()[doc.node(parent).span.range()];
+        let Some(open) = text.iter().position(|&b| b == b'{') else {
+            return false;
+        };
+        let matches_def = |key: &[u8]| {
+            let name = def.name.as_bytes();
+            key == name
+                || (def.is_choice()
+                    && key.len() > name.len()
+                    && key.starts_with(name)
+                    && key[name.len()].is_ascii_uppercase())
+        };
+        let mut depth = 0usize;
+        let mut i = open;
+        while i < text.len() {
+            match text[i] {
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return false;
+                    }
+                }
+                b'"' => {
+                    let start = i + 1;
+                    i = start;
+                    while i < text.len() && text[i] != b'"' {
+                        i += if text[i] == b'\\' { 2 } else { 1 };
+                    }
+                    let key = &text[start..i.min(text.len())];
+                    let rest = text.get(i + 1..).unwrap_or(&[]);
+                    let after = rest.iter().position(|b| !b.is_ascii_whitespace());
+                    let is_key = after.is_some_and(|p| rest[p] == b':');
+                    if depth == 1 && is_key && matches_def(key) {
+                        let value = &rest[after.unwrap_or(0) + 1..];
+                        let value = value.trim_ascii_start();
+                        return value.starts_with(b"null");
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
     }
 }

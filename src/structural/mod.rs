@@ -105,7 +105,7 @@ impl Walker<'_> {
         }
         match doc.typed(root) {
             Some(typed) => self.visit(root, typed),
-            None => self.resource_type_unknown(root, root),
+            None => self.resource_type_unknown(root),
         }
     }
 

@@ -488,6 +488,30 @@ fn parser_findings_are_not_repeated() {
         run("t.json", &patient_json(r#""multipleBirthInteger": NaN"#)),
         []
     );
+    // A required element written as `null` is `json-null`, not also a missing element.
+    assert_eq!(
+        run("t.json", r#"{"resourceType": "Bundle", "type": null}"#),
+        []
+    );
+    assert_eq!(
+        run(
+            "t.json",
+            &patient_json(r#""communication": [{"preferred": true, "language": null}]"#)
+        ),
+        []
+    );
+    // A `null` deeper down does not excuse the missing element.
+    assert_eq!(
+        run(
+            "t.json",
+            r#"{"resourceType": "Bundle", "meta": {"versionId": "1", "type": null}}"#
+        ),
+        [(
+            "cardinality-too-few".into(),
+            "Bundle".into(),
+            "Bundle".into()
+        )]
+    );
 }
 
 /// The order check compares definitions by address; that is only definition order if each

@@ -32,17 +32,21 @@ impl Walker<'_> {
     }
 
     /// A resource node whose type has no definition: report at the type name.
-    pub(super) fn resource_type_unknown(&mut self, resource: NodeId, located_at: NodeId) {
+    pub(super) fn resource_type_unknown(&mut self, resource: NodeId) {
         let doc = self.doc;
         let type_name = doc.resource_type(resource).unwrap_or("");
         let span = self.resource_type_span(resource);
-        let mut finding = RESOURCE_TYPE_UNKNOWN
-            .finding(format!("`{type_name}` is not a FHIR STU3 resource type"));
+        let message = if self.defs.is_resource_type(type_name) {
+            format!("`{type_name}` is an abstract resource type; a resource has a concrete type")
+        } else {
+            format!("`{type_name}` is not a FHIR STU3 resource type")
+        };
+        let mut finding = RESOURCE_TYPE_UNKNOWN.finding(message);
         if let Some(fixed) = self.resource_type_like(type_name) {
             finding = finding.with_help(format!("Resource names are case-sensitive: `{fixed}`"));
         }
         finding = finding.at(span);
-        finding.location = Some(doc.location(located_at));
+        finding.location = Some(doc.location(resource));
         self.report(finding);
     }
 
@@ -53,7 +57,7 @@ impl Walker<'_> {
             .type_code
             .is_some_and(|t| self.defs.is_concrete_resource_type(t));
         if !concrete {
-            self.resource_type_unknown(id, id);
+            self.resource_type_unknown(id);
             return false;
         }
         let Some(def) = typed.def else {

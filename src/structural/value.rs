@@ -20,7 +20,7 @@ impl Walker<'_> {
             self.primitive_value(id, typed, info, value);
             return true;
         }
-        if doc.format == Format::Json && !self.from_underscore(id) {
+        if doc.format == Format::Json && !self.written_as_underscore_only(id) {
             // `"birthDate": {…}`: FHIR JSON never writes a primitive as an object.
             let expected = json_type_name(info.json_type);
             self.report(
@@ -177,7 +177,7 @@ impl Walker<'_> {
     /// Whether a JSON primitive node came from a `_name` property alone (a primitive with
     /// extensions and no value), which the parser renames to `name`: its name then starts one
     /// byte after the `_`.
-    fn from_underscore(&self, id: NodeId) -> bool {
+    fn written_as_underscore_only(&self, id: NodeId) -> bool {
         let start = self.doc.node(id).name_span.start as usize;
         start > 0 && self.doc.source.text.as_bytes()[start - 1] == b'_'
     }
