@@ -47,6 +47,34 @@ pub struct RuleMeta {
     pub requirements: Requirements,
 }
 
+/// Declares a built-in rule's static metadata, assembling its docs from the parts every rule
+/// documents (what, why, failing and passing example, references).
+macro_rules! static_rule {
+    ($ident:ident, $name:literal, $severity:ident, $summary:literal, $help:literal, $why:literal, $bad:literal, $good:literal, $($refs:literal),+) => {
+        pub static $ident: $crate::finding::RuleMeta = $crate::finding::RuleMeta {
+            name: std::borrow::Cow::Borrowed($name),
+            severity: $crate::finding::Severity::$severity,
+            summary: std::borrow::Cow::Borrowed($summary),
+            help: std::borrow::Cow::Borrowed($help),
+            docs: std::borrow::Cow::Borrowed(concat!(
+                $summary,
+                "\n\n## What it checks\n",
+                $summary,
+                "\n\n## Why it matters\n",
+                $why,
+                "\n\n## Example\nFailing:\n```\n",
+                $bad,
+                "\n```\nPassing:\n```\n",
+                $good,
+                "\n```\n\n## References\n",
+                $($refs),+
+            )),
+            requirements: $crate::finding::Requirements::none(),
+        };
+    };
+}
+pub(crate) use static_rule;
+
 /// Where a rule implements a requirement: spec version, optionally one use case, and the ID.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RequirementRef {

@@ -2,30 +2,12 @@
 //! parsers enforce. Parsers report these; no rule pack can turn them into data because they
 //! decide whether there is a document tree at all.
 
-use crate::finding::{Requirements, RuleMeta, Severity};
-use std::borrow::Cow::Borrowed as B;
+use crate::finding::{static_rule, RuleMeta};
 
+/// An input rule: its references are the FHIR serialisation rules.
 macro_rules! input_rule {
     ($ident:ident, $name:literal, $severity:ident, $summary:literal, $help:literal, $why:literal, $bad:literal, $good:literal) => {
-        pub static $ident: RuleMeta = RuleMeta {
-            name: B($name),
-            severity: Severity::$severity,
-            summary: B($summary),
-            help: B($help),
-            docs: B(concat!(
-                $summary,
-                "\n\n## What it checks\n",
-                $summary,
-                "\n\n## Why it matters\n",
-                $why,
-                "\n\n## Example\nFailing:\n```\n",
-                $bad,
-                "\n```\nPassing:\n```\n",
-                $good,
-                "\n```\n\n## References\n- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n"
-            )),
-            requirements: Requirements::none(),
-        };
+        static_rule!($ident, $name, $severity, $summary, $help, $why, $bad, $good, "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n");
     };
 }
 

@@ -2,32 +2,12 @@
 //! that hold for every resource, whatever profile it claims. None implements a GP Connect
 //! requirement, so none carries a requirement ID.
 
-use crate::finding::{Requirements, RuleMeta, Severity};
-use std::borrow::Cow::Borrowed as B;
+use crate::finding::{static_rule, RuleMeta};
 
+/// A structural rule: always an error, referencing the STU3 formats page after its own links.
 macro_rules! structural_rule {
     ($ident:ident, $name:literal, $summary:literal, $help:literal, $why:literal, $bad:literal, $good:literal, $refs:literal) => {
-        pub static $ident: RuleMeta = RuleMeta {
-            name: B($name),
-            severity: Severity::Error,
-            summary: B($summary),
-            help: B($help),
-            docs: B(concat!(
-                $summary,
-                "\n\n## What it checks\n",
-                $summary,
-                "\n\n## Why it matters\n",
-                $why,
-                "\n\n## Example\nFailing:\n```\n",
-                $bad,
-                "\n```\nPassing:\n```\n",
-                $good,
-                "\n```\n\n## References\n",
-                $refs,
-                "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n"
-            )),
-            requirements: Requirements::none(),
-        };
+        static_rule!($ident, $name, Error, $summary, $help, $why, $bad, $good, $refs, "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n");
     };
 }
 
