@@ -89,9 +89,17 @@ pub fn detect(
     }
     let evidence = Evidence::read(doc);
     let model = model_of(&evidence, spec, pins);
-    let (use_case, why) = match &pins.use_case {
-        Some(uc) => (uc.clone(), None),
-        None => use_case_of(&evidence, spec, &model),
+    let pinned_release = pins.spec.as_deref().and_then(|v| spec.release(v));
+    let (use_case, why) = match (&pins.use_case, pinned_release) {
+        (Some(uc), _) => (uc.clone(), None),
+        // A pinned release with a single use case leaves nothing to detect.
+        (None, Some(r)) if r.use_cases.len() == 1 => (r.use_cases[0].clone(), None),
+        (None, _) => use_case_of(
+            &evidence,
+            spec,
+            &model,
+            pinned_release.map(|r| r.use_cases.as_slice()),
+        ),
     };
     if let (Some(why), InputKind::Message) = (why, kind) {
         let at = evidence.local_extension.unwrap_or(doc.root());
@@ -244,8 +252,17 @@ fn model_of(e: &Evidence<'_>, spec: &SpecFile, pins: &Pins) -> String {
 
 /// The use case from LocalExtension, then Composition.type; otherwise the model's first use
 /// case, with the reason it was assumed.
-fn use_case_of(e: &Evidence<'_>, spec: &SpecFile, model: &str) -> (String, Option<String>) {
-    let in_model = || spec.use_cases.iter().filter(move |u| u.model == model);
+fn use_case_of(
+    e: &Evidence<'_>,
+    spec: &SpecFile,
+    model: &str,
+    allowed: Option<&[String]>,
+) -> (String, Option<String>) {
+    let in_model = || {
+        spec.use_cases
+            .iter()
+            .filter(move |u| u.model == model && allowed.is_none_or(|a| a.contains(&u.id)))
+    };
     if let Some(value) = e.local_extension_value {
         if let Some(uc) = in_model().find(|u| u.local_extension.iter().any(|l| l == value)) {
             return (uc.id.clone(), None);

@@ -134,8 +134,18 @@ impl RuleMeta {
             label: None,
             related: Vec::new(),
             location: None,
+            absent: None,
         }
     }
+}
+
+/// "Element `child` is missing under `parent`": the defect behind a finding about an absent
+/// element. When a pack rule (which carries the requirement ID) and a FHIR base rule both
+/// report the same absence, only the pack rule's finding is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Absence {
+    pub parent: NodeId,
+    pub child: String,
 }
 
 /// One problem in one file.
@@ -154,6 +164,8 @@ pub struct Finding {
     pub related: Vec<Label>,
     /// FHIRPath-like location of the offending node.
     pub location: Option<String>,
+    /// Set on findings about a missing element (see [`Absence`]).
+    pub absent: Option<Absence>,
 }
 
 impl Finding {
@@ -202,6 +214,14 @@ impl Finding {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn absent(mut self, parent: NodeId, child: impl Into<String>) -> Self {
+        self.absent = Some(Absence {
+            parent,
+            child: child.into(),
+        });
         self
     }
 

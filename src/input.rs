@@ -13,7 +13,8 @@ use std::sync::Arc;
 pub enum InputKind {
     /// An ITK3 message Bundle (a GP Connect request).
     Message,
-    /// An ITK3 response (acknowledgement) Bundle: MessageHeader event `ITK008M`.
+    /// An ITK3 response (acknowledgement) Bundle: MessageHeader with `response`, or event
+    /// `ITK008M`.
     Response,
     /// A MESH client control file (`DTSControl`).
     MeshControl,
@@ -174,12 +175,18 @@ fn classify(doc: &Document) -> InputKind {
     }
     match doc.resource_type(root) {
         Some("Bundle") => {
-            let event = doc
+            let header = doc
                 .children_named(root, "entry")
                 .filter_map(|e| doc.child(e, "resource"))
-                .find(|r| doc.resource_type(*r) == Some("MessageHeader"))
-                .and_then(|mh| doc.get_value(mh, "event.code"));
-            if event == Some("ITK008M") {
+                .find(|r| doc.resource_type(*r) == Some("MessageHeader"));
+            // A response answers a request: it has `MessageHeader.response`, or the ITK3
+            // response event. Either is enough, so a response with the wrong event is still
+            // judged as a response (and its event reported).
+            let is_response = header.is_some_and(|mh| {
+                doc.child(mh, "response").is_some()
+                    || doc.get_value(mh, "event.code") == Some("ITK008M")
+            });
+            if is_response {
                 InputKind::Response
             } else {
                 InputKind::Message

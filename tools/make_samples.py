@@ -527,35 +527,7 @@ class Mutation:
 CATALOGUE: list[Mutation] = []
 
 # Rule/release pairs that have no sample, and why. Every other applicable pair must have one.
-DUPLICATES_STU3 = (
-    "it only fires when the element is absent, and STU3 itself makes the element 1..1, so "
-    "the structural pass reports the same absence (cardinality-too-few, or element-empty for a "
-    "`source` left with nothing in it); an element that is present but carries only an "
-    "extension counts as present for this rule"
-)
-SKIPPED: dict[tuple[str, str], str] = {
-    (rule, release): why
-    for release in RELEASES
-    for rule, why in [
-        (
-            "response-event-wrong",
-            "a Bundle is a response exactly when its MessageHeader's event.code is ITK008M "
-            "(src/input.rs classify), so a response's event can never be anything else",
-        ),
-        ("message-header-timestamp-missing", "MessageHeader.timestamp is 1..1 in STU3: " + DUPLICATES_STU3),
-        ("response-timestamp-missing", "MessageHeader.timestamp is 1..1 in STU3: " + DUPLICATES_STU3),
-        (
-            "message-header-source-endpoint-missing",
-            "MessageHeader.source and source.endpoint are 1..1 in STU3: " + DUPLICATES_STU3,
-        ),
-    ]
-}
-SKIPPED[("handling-local-extension-wrong", "1.2.1")] = (
-    "detection: in the Task model only `SendDocument-FederatedConsultationReport` names a use "
-    "case and there is no Composition type to fall back on, so any other LocalExtension also "
-    "raises the use-case-assumed notice, even with --spec 1.2.1 pinned (1.2.1 defines one use "
-    "case)"
-)
+SKIPPED: dict[tuple[str, str], str] = {}
 
 V1 = ("1.2.1", "1.3.0", "1.6.0")
 COMPOSITION_MODEL = ("1.3.0", "1.6.0", "2.0.0")
@@ -617,15 +589,6 @@ def _payload_entry_repeated(doc: dict, release: str) -> None:
     """The payload Bundle's last entry appears twice in the payload Bundle."""
     pb = payload(doc)
     pb["entry"].append(copy.deepcopy(pb["entry"][-1]))
-
-
-@mutation("full-url-duplicate", "payload-repeats-outer-entry")
-def _payload_repeats_outer(doc: dict, release: str) -> None:
-    """The payload Bundle also holds a copy of the author Practitioner's entry in the message
-    Bundle: the two Bundles share a fullUrl."""
-    ref = author_ref(doc)
-    entry = next(e for e in payload(doc)["entry"] if e["fullUrl"] == ref)
-    doc["entry"].append(copy.deepcopy(entry))
 
 
 @mutation("reference-unresolved", "missing-target")
@@ -709,16 +672,13 @@ def _event_display(doc: dict, release: str) -> None:
     header(doc)["event"]["display"] = "Send document"
 
 
-# Not on 2.0.0: ITK-MessageHeader-2 makes `destination` 0..0 whatever the release, so in v2
-# (where GPCM-SD-049 is only a SHOULD NOT) a destination should stay an error; receiver-organization
-# is the v2 case.
-@mutation("message-header-routing-present", "destination-endpoint", releases=V1)
+@mutation("message-header-destination-present", "destination-endpoint")
 def _destination(doc: dict, release: str) -> None:
     """The MessageHeader names a `destination` endpoint (the receiver's MESH mailbox)."""
     put(header(doc), "destination", [{"endpoint": f"{RESPONDER_ODS}OT001"}], after="event")
 
 
-@mutation("message-header-routing-present", "receiver-organization")
+@mutation("message-header-receiver-present", "receiver-organization")
 def _receiver(doc: dict, release: str) -> None:
     """The MessageHeader names a `receiver`: a second CareConnect-ITK-Header-Organization-1 entry
     for the registered practice."""
@@ -763,9 +723,7 @@ def _header_reason(doc: dict, release: str) -> None:
 # ---- handling specification ------------------------------------------------------------------
 
 
-# Not on 1.2.1: without LocalExtension a Task-model message raises the use-case-assumed notice
-# (see SKIPPED for handling-local-extension-wrong); extension-repeated covers 1.2.1.
-@mutation("handling-extension-count", "extension-absent", releases=COMPOSITION_MODEL)
+@mutation("handling-extension-count", "extension-absent")
 def _handling_absent(doc: dict, release: str) -> None:
     """The MessageHeader has no handling extension at all."""
     del header(doc)["extension"]
@@ -881,6 +839,13 @@ def _local_extension_summary(doc: dict, release: str) -> None:
     """`LocalExtension` is `SendDocument-ConsultationSummary`, the value of the published
     consultation-report examples, which no release defines."""
     handling_key(doc, "LocalExtension")["valueString"] = "SendDocument-ConsultationSummary"
+
+
+@mutation("handling-local-extension-wrong", "federated-consultation-summary", releases=("1.2.1",))
+def _local_extension_federated_summary(doc: dict, release: str) -> None:
+    """`LocalExtension` is `SendDocument-FederatedConsultationSummary`, the value of the
+    published 1.2.1 example; 1.2.1 defines `SendDocument-FederatedConsultationReport`."""
+    handling_key(doc, "LocalExtension")["valueString"] = "SendDocument-FederatedConsultationSummary"
 
 
 @mutation("handling-local-extension-wrong", "v1-consultation-report", releases=("2.0.0",))
@@ -1125,6 +1090,37 @@ def verify(binary: str, files: list[Planned]) -> list[str]:
     return problems
 
 
+
+# ---- absent header elements -------------------------------------------------------------------
+# STU3 makes these 1..1 too; the validator keeps one finding per absent element, the pack
+# rule's (it names the requirement), so each sample reports only its rule.
+
+
+@mutation("message-header-timestamp-missing", "no-timestamp")
+def _no_timestamp(doc: dict, release: str) -> None:
+    """The MessageHeader has no `timestamp`."""
+    del header(doc)["timestamp"]
+
+
+@mutation("message-header-source-endpoint-missing", "no-source")
+def _no_source(doc: dict, release: str) -> None:
+    """The MessageHeader has no `source` (and so no `source.endpoint`)."""
+    del header(doc)["source"]
+
+
+@mutation("response-timestamp-missing", "no-timestamp")
+def _response_no_timestamp(doc: dict, release: str) -> None:
+    """The response's MessageHeader has no `timestamp`."""
+    del header(doc)["timestamp"]
+
+
+@mutation("response-event-wrong", "request-event")
+def _response_request_event(doc: dict, release: str) -> None:
+    """A response (it has `MessageHeader.response`) carries the request event `ITK007C`."""
+    header(doc)["event"]["code"] = "ITK007C"
+    header(doc)["event"]["display"] = "ITK GP Connect Send Document"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
@@ -1161,7 +1157,8 @@ def main() -> int:
             for x in (d, d.parent):
                 if x.is_dir() and not any(x.iterdir()):
                     x.rmdir()
-    print(f"{len(files)} owned files, {len(changed)} written, {len(stale)} stale", file=sys.stderr)
+    verb = "differ" if args.check else "written"
+    print(f"{len(files)} owned files: {len(changed)} {verb}, {len(stale)} stale", file=sys.stderr)
 
     if args.verify:
         bad = verify(args.verify, files)
@@ -1175,3 +1172,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

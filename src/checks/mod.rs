@@ -208,10 +208,13 @@ impl RuleRun<'_> {
             Some(m) => fill(m, &[("expected", expected.unwrap_or(""))]),
             None => format!("`{}` is missing", self.target),
         };
-        let f = self
+        let mut f = self
             .meta
             .finding(message)
             .at_node_name(self.cx.doc, sel.reached);
+        if let Some(child) = &sel.missing_child {
+            f = f.absent(sel.reached, child.clone());
+        }
         match expected {
             Some(e) => f.label(format!("expected `{e}` in here")),
             None => f.label("missing in here"),

@@ -52,11 +52,11 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
                     Some(t) => {
                         let ty = doc.resource_type(t).unwrap_or("");
                         if !types.iter().any(|x| x == ty) {
-                            Some((ty.to_string(), format!("points at a `{ty}`")))
+                            Some((format!("points at a `{ty}`"), format!("points at a `{ty}`")))
                         } else {
                             profile.as_ref().filter(|p| !declares(doc, t, p)).map(|p| {
                                 (
-                                    format!("{ty} without profile {p}"),
+                                    format!("points at a `{ty}` that does not declare `{p}`"),
                                     format!("the `{ty}` does not declare `{p}`"),
                                 )
                             })

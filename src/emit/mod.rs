@@ -17,7 +17,7 @@ pub use github::Github;
 pub use human::Human;
 pub use json::Json;
 pub use junit::Junit;
-pub use operation_outcome::OperationOutcome;
+pub use operation_outcome::{issue_code, OperationOutcome};
 pub use sarif::Sarif;
 
 use crate::finding::Finding;

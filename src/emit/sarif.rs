@@ -7,6 +7,8 @@
 //!   report does; SARIF's default (`utf16CodeUnits`) would differ after any astral character.
 //! - Regions are 1-based with an exclusive end (`endColumn` is the column just after the span),
 //!   as SARIF defines them. A finding about a whole file points at 1:1.
+//! - Each rule's `shortDescription` is its summary, `fullDescription` the `## What it checks`
+//!   section of its docs, `help` its help sentence (`text`) and whole docs (`markdown`).
 //! - `helpUri` is the first link in the `## References` section of the rule's docs (a page of the
 //!   FHIR, ITK3 or GP Connect specification); rules without one have no `helpUri`.
 //! - Paths are written as given on the command line, as URI references (percent-encoded, `/`
@@ -114,7 +116,9 @@ fn rule_out(meta: &RuleMeta) -> RuleOut<'_> {
         short_description: Text {
             text: &meta.summary,
         },
-        full_description: Text { text: &meta.docs },
+        full_description: Text {
+            text: docs_section(&meta.docs, "## What it checks").unwrap_or(&meta.summary),
+        },
         help: Help {
             text: if meta.help.is_empty() {
                 &meta.summary
@@ -141,11 +145,17 @@ fn rule_out(meta: &RuleMeta) -> RuleOut<'_> {
     }
 }
 
+/// The body of a `## Heading` section of a rule's docs, trimmed.
+fn docs_section<'a>(docs: &'a str, heading: &str) -> Option<&'a str> {
+    let start = docs.find(heading)?;
+    let section = &docs[start + heading.len()..];
+    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    Some(section.trim()).filter(|s| !s.is_empty())
+}
+
 /// The first `http(s)://` link in the `## References` section of a rule's docs.
 pub(crate) fn reference_url(docs: &str) -> Option<&str> {
-    let start = docs.find("## References")?;
-    let section = &docs[start + "## References".len()..];
-    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    let section = docs_section(docs, "## References")?;
     let at = section
         .find("https://")
         .or_else(|| section.find("http://"))?;

@@ -277,6 +277,7 @@ impl Rule for DataRule {
                 &crate::profile::select::Selection {
                     nodes: Vec::new(),
                     reached: cx.doc.root(),
+                    missing_child: None,
                     unresolved: false,
                 },
                 out,

@@ -43,6 +43,8 @@ pub struct Selection {
     pub nodes: Vec<NodeId>,
     /// The deepest node reached on the way: where a missing element is reported.
     pub reached: NodeId,
+    /// The child name the path looked for under `reached` and did not find.
+    pub missing_child: Option<String>,
     /// The path stopped at a `resolve()` that found no single entry, or at an `ofType()` that
     /// found another kind of resource: the target's absence is then another rule's finding
     /// (`reference-unresolved`, `message-header-not-first`, the rule about what a reference
@@ -70,17 +72,19 @@ impl Path {
     /// Evaluates from the document root; a union keeps each branch's nodes in branch order.
     pub fn eval(&self, cx: &Context<'_>) -> Selection {
         let mut all = Vec::new();
-        let mut first_reached = None;
+        let mut first: Option<Selection> = None;
         let mut unresolved = false;
         for steps in &self.branches {
             let sel = eval_branch(steps, cx);
-            first_reached.get_or_insert(sel.reached);
             unresolved |= sel.unresolved;
-            all.extend(sel.nodes);
+            all.extend(sel.nodes.iter().copied());
+            first.get_or_insert(sel);
         }
+        let first = first.expect("a path has at least one branch");
         Selection {
             nodes: all,
-            reached: first_reached.unwrap_or(cx.doc.root()),
+            reached: first.reached,
+            missing_child: first.missing_child,
             unresolved,
         }
     }
@@ -108,6 +112,10 @@ fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
             return Selection {
                 nodes: next,
                 reached,
+                missing_child: match step {
+                    Step::Child { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
                 unresolved: matches!(step, Step::Resolve | Step::OfType(_)),
             };
         }
@@ -117,6 +125,7 @@ fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
     Selection {
         nodes,
         reached,
+        missing_child: None,
         unresolved: false,
     }
 }

@@ -5,14 +5,20 @@ use crate::document::{Document, NodeId};
 use std::collections::HashMap;
 
 /// Entries of every Bundle in a message (the outer one and nested payload bundles), with their
-/// `fullUrl`s indexed: FHIR resolves a message's references against all of them.
+/// `fullUrl`s indexed per Bundle: FHIR resolves a reference against the Bundle whose entry
+/// holds the referencing resource, so the payload bundle of a message must be self-contained.
 pub struct BundleIndex<'a> {
     pub entries: Vec<Entry>,
-    by_url: HashMap<&'a str, Vec<usize>>,
+    /// Bundle → fullUrl → entries.
+    by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>>,
+    by_node: HashMap<NodeId, usize>,
+    root: NodeId,
 }
 
 pub struct Entry {
     pub node: NodeId,
+    /// The Bundle resource this entry belongs to.
+    pub bundle: NodeId,
     pub full_url: Option<NodeId>,
     pub resource: Option<NodeId>,
 }
@@ -20,7 +26,8 @@ pub struct Entry {
 impl<'a> BundleIndex<'a> {
     pub fn new(doc: &'a Document) -> Self {
         let mut entries = Vec::new();
-        let mut by_url: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>> = HashMap::new();
+        let mut by_node = HashMap::new();
         let root = doc.root();
         let is_bundle = |n: NodeId| doc.resource_type(n) == Some("Bundle");
         let bundles = std::iter::once(root)
@@ -30,39 +37,61 @@ impl<'a> BundleIndex<'a> {
             for node in doc.children_named(bundle, "entry") {
                 let full_url = doc.child(node, "fullUrl");
                 if let Some(url) = full_url.and_then(|u| doc.value(u)) {
-                    by_url.entry(url).or_default().push(entries.len());
+                    by_url
+                        .entry(bundle)
+                        .or_default()
+                        .entry(url)
+                        .or_default()
+                        .push(entries.len());
                 }
+                by_node.insert(node, entries.len());
                 entries.push(Entry {
                     node,
+                    bundle,
                     full_url,
                     resource: doc.child(node, "resource"),
                 });
             }
         }
-        BundleIndex { entries, by_url }
+        BundleIndex {
+            entries,
+            by_url,
+            by_node,
+            root,
+        }
     }
 
-    /// Entries whose fullUrl is exactly `url`.
-    pub fn by_full_url(&self, url: &str) -> &[usize] {
-        self.by_url.get(url).map_or(&[], Vec::as_slice)
+    /// Entries of `bundle` whose fullUrl is exactly `url`.
+    pub fn by_full_url(&self, bundle: NodeId, url: &str) -> &[usize] {
+        self.by_url
+            .get(&bundle)
+            .and_then(|m| m.get(url))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The entry that holds `node`, if any (the nearest enclosing one).
     pub fn entry_of(&self, doc: &Document, node: NodeId) -> Option<&Entry> {
         let mut at = doc.parent(node);
         while let Some(n) = at {
-            if doc.name(n) == "entry" {
-                return self.entries.iter().find(|e| e.node == n);
+            if let Some(&i) = self.by_node.get(&n) {
+                return Some(&self.entries[i]);
             }
             at = doc.parent(n);
         }
         None
     }
 
+    /// The Bundle whose entries a reference at `node` resolves against.
+    pub fn scope_of(&self, doc: &Document, node: NodeId) -> NodeId {
+        self.entry_of(doc, node).map_or(self.root, |e| e.bundle)
+    }
+
+    /// Groups of entries that share a fullUrl within one Bundle (FHIR bdl-7).
     pub fn duplicate_groups(&self) -> Vec<&[usize]> {
         let mut groups: Vec<&[usize]> = self
             .by_url
             .values()
+            .flat_map(|m| m.values())
             .filter(|v| v.len() > 1)
             .map(Vec::as_slice)
             .collect();
@@ -83,7 +112,8 @@ impl<'a> BundleIndex<'a> {
 
     /// Every entry a literal (non-`#`) reference matches.
     pub fn matches(&self, doc: &Document, from: NodeId, reference: &str) -> &[usize] {
-        let direct = self.by_full_url(reference);
+        let scope = self.scope_of(doc, from);
+        let direct = self.by_full_url(scope, reference);
         if !direct.is_empty() {
             return direct;
         }
@@ -96,7 +126,7 @@ impl<'a> BundleIndex<'a> {
             .and_then(|u| doc.value(u))
             .and_then(restful_base);
         match base {
-            Some(base) => self.by_full_url(&format!("{base}/{ty}/{id}")),
+            Some(base) => self.by_full_url(scope, &format!("{base}/{ty}/{id}")),
             None => &[],
         }
     }

@@ -196,12 +196,20 @@ impl Unresolved {
     ) -> Finding {
         match self {
             Unresolved::Missing { hint } => {
-                let f = meta
-                    .finding(format!(
-                        "reference `{reference}` does not resolve to any entry in the message"
-                    ))
-                    .at_node(doc, node)
-                    .label("no entry has this fullUrl");
+                let (message, label) = if reference.starts_with('#') {
+                    (
+                        format!("reference `{reference}` names no contained resource"),
+                        "no contained resource has this id",
+                    )
+                } else {
+                    (
+                        format!(
+                            "reference `{reference}` does not resolve to an entry of its Bundle"
+                        ),
+                        "no entry of this Bundle has this fullUrl",
+                    )
+                };
+                let f = meta.finding(message).at_node(doc, node).label(label);
                 match hint {
                     Some(h) => f.with_help(h),
                     None => f,
@@ -221,7 +229,7 @@ fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved
         .matches(doc, node, reference)
         .is_empty()
         .then(|| Unresolved::Missing {
-            hint: relative.and_then(|(ty, id)| suggest_full_url(cx, ty, id)),
+            hint: relative.and_then(|(ty, id)| suggest_full_url(cx, node, ty, id)),
         })
 }
 
@@ -252,11 +260,14 @@ fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolve
 
 /// For a relative `Type/id` that did not resolve, names the fullUrl of the entry that holds
 /// that resource, which is what the reference should say.
-fn suggest_full_url(cx: &Context<'_>, ty: &str, id: &str) -> Option<String> {
+fn suggest_full_url(cx: &Context<'_>, from: NodeId, ty: &str, id: &str) -> Option<String> {
     let doc = cx.doc;
+    let scope = cx.bundle.scope_of(doc, from);
     let entry = cx.bundle.entries.iter().find(|e| {
-        e.resource
-            .is_some_and(|r| doc.resource_type(r) == Some(ty) && doc.get_value(r, "id") == Some(id))
+        e.bundle == scope
+            && e.resource.is_some_and(|r| {
+                doc.resource_type(r) == Some(ty) && doc.get_value(r, "id") == Some(id)
+            })
     })?;
     let url = doc.value(entry.full_url?)?;
     Some(format!(

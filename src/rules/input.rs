@@ -7,7 +7,17 @@ use crate::finding::{static_rule, RuleMeta};
 /// An input rule: its references are the FHIR serialisation rules.
 macro_rules! input_rule {
     ($ident:ident, $name:literal, $severity:ident, $summary:literal, $help:literal, $why:literal, $bad:literal, $good:literal) => {
-        static_rule!($ident, $name, $severity, $summary, $help, $why, $bad, $good, "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n");
+        static_rule!(
+            $ident,
+            $name,
+            $severity,
+            $summary,
+            $help,
+            $why,
+            $bad,
+            $good,
+            "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n"
+        );
     };
 }
 

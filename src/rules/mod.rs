@@ -200,9 +200,25 @@ impl Registry {
                 rule.check(&cx, out);
             }
         }
+        let pack_end = out.len();
         for pass in passes::PASSES {
             if pass.applies_to(kind) {
                 pass.run(&cx, out);
+            }
+        }
+        // One absent element, one finding: the pack rule's, which names the requirement.
+        let reported: std::collections::HashSet<_> = out[..pack_end]
+            .iter()
+            .filter_map(|f| f.absent.clone())
+            .collect();
+        if !reported.is_empty() {
+            let mut i = pack_end;
+            while i < out.len() {
+                if out[i].absent.as_ref().is_some_and(|a| reported.contains(a)) {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
             }
         }
     }

@@ -113,11 +113,13 @@ impl Walker<'_> {
                     def.min
                 )
             };
-            self.report(
-                CARDINALITY_TOO_FEW
-                    .finding(message)
-                    .at_node_name(doc, parent),
-            );
+            let mut finding = CARDINALITY_TOO_FEW
+                .finding(message)
+                .at_node_name(doc, parent);
+            if count == 0 {
+                finding = finding.absent(parent, def_name(def));
+            }
+            self.report(finding);
         }
     }
 }

@@ -7,7 +7,18 @@ use crate::finding::{static_rule, RuleMeta};
 /// A structural rule: always an error, referencing the STU3 formats page after its own links.
 macro_rules! structural_rule {
     ($ident:ident, $name:literal, $summary:literal, $help:literal, $why:literal, $bad:literal, $good:literal, $refs:literal) => {
-        static_rule!($ident, $name, Error, $summary, $help, $why, $bad, $good, $refs, "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n");
+        static_rule!(
+            $ident,
+            $name,
+            Error,
+            $summary,
+            $help,
+            $why,
+            $bad,
+            $good,
+            $refs,
+            "- FHIR STU3 formats: http://hl7.org/fhir/STU3/formats.html\n"
+        );
     };
 }
 
