@@ -33,7 +33,8 @@ impl Human {
                 .with_width(100)
                 .with_context_lines(1)
                 .with_links(false)
-                .with_break_words(false),
+                .with_break_words(false)
+                .with_word_splitter(textwrap::WordSplitter::NoHyphenation),
             summary: true,
         }
     }
