@@ -191,6 +191,14 @@ fn sarif_validates_against_the_official_schema() {
     log["runs"][0]["columnKind"] = "bytes".into();
     assert!(!sarif_validator().is_valid(&log));
     log["runs"][0]["columnKind"] = good;
+    // ... and so is a URI that is not one (formats are asserted).
+    let uri = &mut log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"];
+    let good = uri.clone();
+    *uri = "dir with space/<file>.xml".into();
+    assert!(!sarif_validator().is_valid(&log));
+    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
+        good;
     let results = log["runs"][0]["results"].as_array().unwrap();
     let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
     assert_eq!(results.len(), findings);

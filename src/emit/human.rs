@@ -5,8 +5,8 @@ use crate::document::SourceFile;
 use crate::finding::{Finding, Severity};
 use crate::validate::FileReport;
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, NamedSource,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 use std::io::{self, Write};
@@ -48,8 +48,10 @@ impl Human {
 
 impl Emitter for Human {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        // Once per file, not per finding: it reads the whole text.
+        let carriage_return = !report.findings.is_empty() && report.source.text.contains('\r');
         for f in &report.findings {
-            let diag = Diag::new(f, report);
+            let diag = Diag::new(f, report, carriage_return);
             let mut s = String::new();
             self.handler
                 .render_report(&mut s, &diag)
@@ -78,7 +80,7 @@ struct Diag<'a> {
 }
 
 impl<'a> Diag<'a> {
-    fn new(finding: &'a Finding, report: &FileReport) -> Self {
+    fn new(finding: &'a Finding, report: &FileReport, carriage_return: bool) -> Self {
         let source = &report.source;
         let code = match &finding.requirement {
             Some(req) => format!("{} ({req})", finding.rule),
@@ -114,8 +116,15 @@ impl<'a> Diag<'a> {
             code,
             message,
             help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
-            source: snippet_ok
-                .then(|| NamedSource::new(source.path.clone(), SourceText(source.clone()))),
+            source: snippet_ok.then(|| {
+                NamedSource::new(
+                    source.path.clone(),
+                    SourceText {
+                        file: source.clone(),
+                        carriage_return,
+                    },
+                )
+            }),
         }
     }
 }
@@ -187,15 +196,42 @@ fn span(s: crate::document::Span) -> SourceSpan {
 }
 
 /// The file's text shared with miette without copying it.
-struct SourceText(Arc<SourceFile>);
+struct SourceText {
+    file: Arc<SourceFile>,
+    /// Whether the text has a carriage return: miette counts a lone `\r` as a line break and
+    /// [`crate::document::line_index::LineIndex`] does not, so such files take miette's own
+    /// (whole-file) path.
+    carriage_return: bool,
+}
 
 impl SourceCode for SourceText {
+    /// miette's own `read_span` walks the text from its first byte to the span, byte by byte, for
+    /// every finding: on a 2.6 MB message that was most of the run. Here it gets only the text
+    /// from the first context line on, and the result is shifted back, which gives the same
+    /// contents because miette counts lines from wherever its input starts.
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        self.0.text.as_str().read_span(span, before, after)
+        let text = self.file.text.as_str();
+        if self.carriage_return || span.offset() > text.len() {
+            return text.read_span(span, before, after);
+        }
+        let (line, _) = self.file.line_col(span.offset() as u32);
+        let first = (line as usize).saturating_sub(before).max(1);
+        let window = self.file.line_index().line_range(text, first as u32).start;
+        let lines_before = first - 1;
+        let local = SourceSpan::new((span.offset() - window).into(), span.len());
+        let inner = text[window..].read_span(&local, before, after)?;
+        let shifted = SourceSpan::new((inner.span().offset() + window).into(), inner.span().len());
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            shifted,
+            inner.line() + lines_before,
+            inner.column(),
+            inner.line_count() + lines_before,
+        )))
     }
 }

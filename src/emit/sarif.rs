@@ -156,9 +156,9 @@ fn docs_section<'a>(docs: &'a str, heading: &str) -> Option<&'a str> {
 /// The first `http(s)://` link in the `## References` section of a rule's docs.
 pub(crate) fn reference_url(docs: &str) -> Option<&str> {
     let section = docs_section(docs, "## References")?;
-    let at = section
-        .find("https://")
-        .or_else(|| section.find("http://"))?;
+    let (at, _) = section.match_indices("http").find(|&(i, _)| {
+        section[i..].starts_with("http://") || section[i..].starts_with("https://")
+    })?;
     let url = &section[at..];
     let end = url
         .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '`' | '"' | ')'))
