@@ -166,23 +166,20 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Explain { name, spec }) => {
             catalogue::explain(&registry, &name, spec.as_deref(), &mut out)
         }
-        Some(Command::Profiles) => {
-            let result = catalogue::check_profiles(cli.profiles.as_deref(), &mut out);
-            result
-        }
+        Some(Command::Profiles) => catalogue::check_profiles(cli.profiles.as_deref(), &mut out),
         None => check(&registry, &cli.check, &mut out),
     };
     let flushed = out.flush();
-    match result.and(flushed.map(|()| Exit::Clean)) {
-        Ok(_) => {}
+    match (result, flushed) {
+        (Ok(exit), Ok(())) => exit,
         // A closed pipe (`| head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
+        (Ok(exit), Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => exit,
+        (Err(e), _) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+        (Err(e), _) | (Ok(_), Err(e)) => {
             eprintln!("gpcm-validate: cannot write output: {e}");
-            return Exit::Failure;
+            Exit::Failure
         }
     }
-    RESULT.with(|r| r.get())
 }
 
 /// The registry a check runs with: the embedded rule packs without the requirement indexes
@@ -199,14 +196,6 @@ pub fn check_registry() -> Result<Registry, crate::profile::ProfileError> {
     .and_then(Registry::with_profile)
 }
 
-thread_local! {
-    static RESULT: std::cell::Cell<Exit> = const { std::cell::Cell::new(Exit::Clean) };
-}
-
-pub(crate) fn set_exit(e: Exit) {
-    RESULT.with(|r| r.set(e));
-}
-
 /// One input to read: a file path or standard input.
 pub enum Input {
     File(PathBuf),
@@ -220,7 +209,6 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
                 "gpcm-validate: unknown release {v}; known: {}",
                 registry.profile.spec.all_versions().join(", ")
             );
-            set_exit(Exit::Failure);
             return Ok(Exit::Failure);
         }
     }
@@ -239,7 +227,6 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
                 .map(|v| format!(" in {v}"))
                 .unwrap_or_default();
             eprintln!("gpcm-validate: use case `{uc}` is not defined{scope}");
-            set_exit(Exit::Failure);
             return Ok(Exit::Failure);
         }
     }
@@ -267,7 +254,6 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
             }
             Err(e) => {
                 eprintln!("gpcm-validate: cannot write {}: {e}", path.display());
-                set_exit(Exit::Failure);
                 return Ok(Exit::Failure);
             }
         },
@@ -345,7 +331,6 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
     } else {
         Exit::Clean
     };
-    set_exit(exit);
     Ok(exit)
 }
 

@@ -1,7 +1,7 @@
 //! The rule catalogue commands: `rules` (listing and requirement coverage), `explain` and
 //! `profiles`.
 
-use super::{set_exit, Exit};
+use super::Exit;
 use crate::profile::{Profile, RequirementEntry};
 use crate::rules::{Registry, RuleInfo};
 use serde_json::json;
@@ -10,7 +10,6 @@ use std::path::Path;
 
 fn fail(message: String) -> io::Result<Exit> {
     eprintln!("gpcm-validate: {message}");
-    set_exit(Exit::Failure);
     Ok(Exit::Failure)
 }
 
@@ -260,7 +259,6 @@ pub fn explain(
         }
         writeln!(out, "\n{}", r.meta.docs.trim_end())?;
     }
-    set_exit(Exit::Clean);
     Ok(Exit::Clean)
 }
 
@@ -283,12 +281,10 @@ pub fn check_profiles(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<Exi
                 p.rules.len(),
                 p.requirements.len()
             )?;
-            set_exit(Exit::Clean);
             Ok(Exit::Clean)
         }
         Err(e) => {
             writeln!(out, "{e}")?;
-            set_exit(Exit::Findings);
             Ok(Exit::Findings)
         }
     }
