@@ -1,21 +1,13 @@
 //! The command-line contract: exit codes, output formats, inputs (files, directories, stdin) and
 //! the JSON report shape that users' CI relies on.
 
+mod common;
+
+use common::{bin, run};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gpcm-validate"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("NO_COLOR");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run gpcm-validate")
-}
+use std::process::{Output, Stdio};
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {

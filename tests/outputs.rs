@@ -13,23 +13,12 @@ use gpcm_validate::input::InputKind;
 use gpcm_validate::validate::{validate_bytes, FileReport, Options};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 const INVALID: &str = "samples/invalid/reference-unresolved/1.6.0/relative-type-id.xml";
 const WARNING: &str = "samples/invalid/xml-encoding-declaration/declared-latin1.xml";
 const CLEAN: &str = "samples/valid/1.6.0/consultation-report.xml";
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gpcm-validate"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("NO_COLOR");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run gpcm-validate")
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("output is UTF-8")

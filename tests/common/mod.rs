@@ -7,7 +7,20 @@ use gpcm_validate::emit::{OutputFormat, Summary};
 use gpcm_validate::rules::Registry;
 use gpcm_validate::validate::{validate_bytes, FileReport, Options};
 use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+/// The built binary, run from the crate root with colour settings cleared.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gpcm-validate"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run gpcm-validate")
+}
 
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
