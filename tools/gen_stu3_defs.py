@@ -200,12 +200,17 @@ def main() -> int:
     except (GenError, OSError, ValueError, KeyError) as err:
         print(f"gen_stu3_defs: {err}", file=sys.stderr)
         return 1
+    write_output(text, args.output)
+    return 0
+
+
+def write_output(text: str, output: str) -> None:
+    """Writes generated text to a file, or to stdout for `-` (what the staleness test reads)."""
     data = text.encode("utf-8")
-    if args.output == "-":
+    if output == "-":
         sys.stdout.buffer.write(data)
     else:
-        pathlib.Path(args.output).write_bytes(data)
-    return 0
+        pathlib.Path(output).write_bytes(data)
 
 
 if __name__ == "__main__":

@@ -184,11 +184,7 @@ def main() -> int:
     except (gen_stu3_defs.GenError, OSError, ValueError, KeyError) as err:
         print(f"gen_stu3_valuesets: {err}", file=sys.stderr)
         return 1
-    data = text.encode("utf-8")
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-    else:
-        pathlib.Path(args.output).write_bytes(data)
+    gen_stu3_defs.write_output(text, args.output)
     return 0
 
 

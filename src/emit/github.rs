@@ -29,20 +29,9 @@ pub(crate) fn escape_data(s: &str) -> String {
     out
 }
 
-/// Escapes a command property's value.
+/// Escapes a command property's value: as data, and `:` and `,` too, which end a property.
 pub(crate) fn escape_property(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 impl Emitter for Github {
