@@ -183,12 +183,14 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 /// The registry a check runs with: the embedded rule packs without the requirement indexes
-/// (`requirements/*.toml`, most of the embedded TOML), which only `rules`, `explain` and
-/// `profiles` read. Parsing them was most of a cold start.
+/// (`requirements/*.toml`, most of the embedded TOML) and the response-code table, which only
+/// `rules`, `explain` and `profiles` read. Parsing them was most of a cold start.
 pub fn check_registry() -> Result<Registry, crate::profile::ProfileError> {
     Profile::from_files(
         Profile::embedded_files()
-            .filter(|(path, _)| !path.starts_with("requirements/"))
+            .filter(|(path, _)| {
+                !path.starts_with("requirements/") && *path != "response-codes.toml"
+            })
             .map(|(path, text)| (path.to_string(), text.to_string()))
             .collect(),
         false,

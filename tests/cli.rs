@@ -428,3 +428,57 @@ fn external_profiles_replace_the_embedded_ones_and_are_checked() {
     assert!(err.contains("packs/extra.toml"), "{err}");
     assert_eq!(run(&["profiles"]).status.code(), Some(0));
 }
+
+#[test]
+fn explain_gives_the_meaning_of_itk_response_codes() {
+    let out = run(&["explain", "30002"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("30002 Patient not known here"), "{text}");
+    assert!(text.contains("business response, negative"), "{text}");
+    assert!(
+        text.contains("`fatal-error`") && text.contains("`not-found`"),
+        "{text}"
+    );
+    assert!(text.contains("what the sender should do:"), "{text}");
+    let out = run(&["explain", "20013"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("infrastructure response, positive"));
+    for retired in ["41001", "51013", "RC999"] {
+        let out = run(&["explain", retired]);
+        assert_eq!(out.status.code(), Some(0), "{retired}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("retired"),
+            "{retired}"
+        );
+    }
+    assert_eq!(
+        run(&["explain", "10006"]).status.code(),
+        Some(2),
+        "there is no 10006"
+    );
+}
+
+/// Every code of the official ITK-ResponseCodes-1 CodeSystem has an entry, and no other.
+#[test]
+fn response_codes_match_the_official_code_system() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../shared/conformance/STU3-FHIR-Assets/CodeSystems/CodeSystem-ITK-ResponseCodes-1.xml",
+    );
+    let Ok(xml) = std::fs::read_to_string(&path) else {
+        println!("skipped: ../shared not present");
+        return;
+    };
+    let official: Vec<&str> = xml
+        .split("<code value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    let registry = gpcm_validate::rules::Registry::builtin().unwrap();
+    let ours: Vec<&str> = registry
+        .profile
+        .response_codes
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(ours, official);
+}

@@ -224,6 +224,24 @@ pub fn explain(
     if let Err(m) = known_release(registry, spec) {
         return fail(m);
     }
+    if let Some(code) = registry
+        .profile
+        .response_codes
+        .iter()
+        .find(|c| c.code == name)
+    {
+        explain_response_code(code, out)?;
+        return Ok(Exit::Clean);
+    }
+    if is_retired_response_code(name) {
+        writeln!(
+            out,
+            "{name}: a code of the retired ITK-Acknowledgement-1 system (41xxx business and 51xxx/RCxxx \
+             infrastructure acknowledgements, before ITK3 2.3.0). ITK3 responses must use \
+             ITK-ResponseCodes-1 (10001-30025) in an ITK-Response-OperationOutcome-1."
+        )?;
+        return Ok(Exit::Clean);
+    }
     let rules = match registry.get(name) {
         Some(r) => vec![r],
         None => registry.by_requirement(name, spec),
@@ -288,4 +306,29 @@ pub fn check_profiles(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<Exi
             Ok(Exit::Findings)
         }
     }
+}
+
+/// 41xxx, 51xxx and RCxxx: the pre-ITK3-2.3.0 acknowledgement codes.
+fn is_retired_response_code(name: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    (name.len() == 5 && (name.starts_with("41") || name.starts_with("51")) && digits(name, 5))
+        || name.strip_prefix("RC").is_some_and(|rest| digits(rest, 3))
+}
+
+fn explain_response_code(c: &crate::profile::ResponseCode, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{} {} (ITK-ResponseCodes-1)", c.code, c.display)?;
+    let kind = match c.outcome.as_str() {
+        "positive" => "positive",
+        "negative" => "negative: final, no further response follows",
+        _ => "a status, neither success nor failure",
+    };
+    writeln!(out, "{} response, {kind}", c.level)?;
+    if let (Some(rc), Some(sev)) = (&c.response_code, &c.severity) {
+        writeln!(
+            out,
+            "carried as: MessageHeader.response.code `{rc}`; OperationOutcome issue.severity `{sev}`, issue.code {}",
+            c.issue_codes.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" or ")
+        )?;
+    }
+    writeln!(out, "\nwhat the sender should do: {}", c.action)
 }

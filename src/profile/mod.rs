@@ -68,12 +68,40 @@ struct IndexFile {
     requirements: Vec<RequirementEntry>,
 }
 
+/// One ITK3 response code (`response-codes.toml`), for `explain <code>`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseCode {
+    pub code: String,
+    pub display: String,
+    /// `infrastructure` or `business`.
+    pub level: String,
+    /// `positive`, `negative`, or `status` for the referral and registration statuses.
+    pub outcome: String,
+    #[serde(default)]
+    pub response_code: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub issue_codes: Vec<String>,
+    /// What the sender should do on receiving it.
+    pub action: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseCodeFile {
+    code: Vec<ResponseCode>,
+}
+
 /// Everything loaded from a `profiles/` tree.
 pub struct Profile {
     pub spec: SpecFile,
     pub rules: Vec<DataRule>,
     /// Release → its requirement index.
     pub requirements: BTreeMap<String, Vec<RequirementEntry>>,
+    /// ITK3 response codes (empty when the run does not need them).
+    pub response_codes: Vec<ResponseCode>,
 }
 
 impl Profile {
@@ -154,6 +182,7 @@ impl Profile {
         };
 
         let mut requirements = BTreeMap::new();
+        let mut response_codes = Vec::new();
         let mut rules: Vec<DataRule> = Vec::new();
         let mut names: HashMap<String, String> = HashMap::new();
         for (path, text) in &files {
@@ -173,6 +202,10 @@ impl Profile {
                     ));
                 }
                 requirements.insert(index.spec, index.requirements);
+            } else if path == "response-codes.toml" {
+                let file: ResponseCodeFile =
+                    toml::from_str(text).map_err(|e| err(path, e.to_string()))?;
+                response_codes = file.code;
             } else if path.starts_with("packs/") {
                 let value: toml::Value =
                     toml::from_str(text).map_err(|e| err(path, e.to_string()))?;
@@ -200,6 +233,7 @@ impl Profile {
             spec,
             rules,
             requirements,
+            response_codes,
         })
     }
 
