@@ -101,6 +101,21 @@ pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
             findings.push(INPUT_EMPTY.finding("the file holds only whitespace"));
             None
         }
+        // Spec pages wrap their examples in Jekyll/Liquid lines (`{% highlight xml %}`); a copy
+        // pasted with them is neither JSON nor XML, and saying so beats a JSON syntax error.
+        Some(b'{') if source.text[first.unwrap_or(0)..].starts_with("{%") => {
+            let at = first.unwrap_or(0);
+            let end = source.text[at..]
+                .find('\n')
+                .map_or(source.text.len(), |i| at + i);
+            findings.push(
+                INPUT_UNRECOGNISED
+                    .finding("the file starts with a Jekyll template line, not JSON or XML")
+                    .at(Span::new(at, end))
+                    .with_help("Remove the `{% … %}` lines copied from the spec page; the message is what lies between them"),
+            );
+            None
+        }
         Some(b'{' | b'[') => json::parse(source.clone(), start, &mut findings).map(|doc| {
             if headers::is_header_object(&doc) {
                 headers::from_json(&doc)

@@ -74,10 +74,6 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         if self.peek() != Some(b'{') {
             let mut f = self.unexpected("a JSON object");
-            if self.text[start..].starts_with("{%") {
-                f.help =
-                    Some("Remove the `{% … %}` template lines copied from the spec page".into());
-            }
             if self.peek().is_some() && self.bytes[start] == b'[' {
                 f.help = Some("A FHIR JSON document is one resource object, not an array".into());
             }
