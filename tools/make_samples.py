@@ -1121,6 +1121,35 @@ def _response_request_event(doc: dict, release: str) -> None:
     header(doc)["event"]["display"] = "ITK GP Connect Send Document"
 
 
+
+# ---- the response's OperationOutcome ----------------------------------------------------------
+
+
+def response_outcome(doc: dict) -> dict:
+    """The response's ITK-Response-OperationOutcome-1."""
+    return outer_entry(doc, "OperationOutcome")["resource"]
+
+
+@mutation("response-details-wrong", "details-to-organization")
+def _response_details_organization(doc: dict, release: str) -> None:
+    """`response.details` points at the responder's header Organization, not the
+    OperationOutcome."""
+    header(doc)["response"]["details"]["reference"] = outer_entry(doc, "Organization")["fullUrl"]
+
+
+@mutation("response-code-system-wrong", "retired-acknowledgement-system")
+def _response_code_system(doc: dict, release: str) -> None:
+    """The response code's system is the retired ITK-Acknowledgement-1 code system."""
+    coding = response_outcome(doc)["issue"][0]["details"]["coding"][0]
+    coding["system"] = "https://fhir.nhs.uk/STU3/CodeSystem/ITK-Acknowledgement-1"
+
+
+@mutation("response-code-unknown", "retired-code")
+def _response_code_retired(doc: dict, release: str) -> None:
+    """The response code is `51001`, a retired infrastructure acknowledgement code."""
+    response_outcome(doc)["issue"][0]["details"]["coding"][0]["code"] = "51001"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")

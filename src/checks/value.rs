@@ -25,8 +25,14 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
         let found = doc.value(node).unwrap_or("");
         let bad_label = match check {
             Check::Fixed { value, .. } => (found != value).then(|| format!("expected `{value}`")),
-            Check::OneOf { values, .. } => (!values.iter().any(|v| v == found))
-                .then(|| format!("expected one of `{}`", values.join("`, `"))),
+            Check::OneOf { values, .. } => (!values.iter().any(|v| v == found)).then(|| {
+                // A long list (all response codes, say) belongs in the docs, not the label.
+                if values.len() > 4 {
+                    format!("not one of the {} allowed values", values.len())
+                } else {
+                    format!("expected one of `{}`", values.join("`, `"))
+                }
+            }),
             Check::NotIn { values } => values
                 .iter()
                 .any(|v| v == found)
