@@ -1150,6 +1150,26 @@ def _response_code_retired(doc: dict, release: str) -> None:
     response_outcome(doc)["issue"][0]["details"]["coding"][0]["code"] = "51001"
 
 
+
+@mutation("response-diagnostics-missing", "payload-failure-without-diagnostics")
+def _response_no_diagnostics(doc: dict, release: str) -> None:
+    """A negative response (20009 Payload validation failure, mapped consistently) with no
+    `diagnostics` saying what failed."""
+    header(doc)["response"]["code"] = "fatal-error"
+    issue = response_outcome(doc)["issue"][0]
+    issue["severity"] = "fatal"
+    issue["code"] = "invalid"
+    issue["details"]["coding"][0]["code"] = "20009"
+    issue["details"]["coding"][0]["display"] = "Payload validation failure"
+    issue.pop("diagnostics", None)
+
+
+@mutation("response-code-inconsistent", "success-sent-as-fatal-error")
+def _response_inconsistent(doc: dict, release: str) -> None:
+    """`response.code` is `fatal-error` although the code is 20013 Success (`ok`)."""
+    header(doc)["response"]["code"] = "fatal-error"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")

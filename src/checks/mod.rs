@@ -2,7 +2,8 @@
 //! its TOML table when the pack loads (`compile`) and run per document (`run`).
 //!
 //! Kinds and parameters (all value checks take `optional = true` to skip a missing value):
-//! - `required`: the target selects at least one node.
+//! - `required`: the target selects at least one node; with `each = ["child", …]`, instead every
+//!   selected node has each of those children (with a value or content).
 //! - `forbidden`: the target selects nothing.
 //! - `count`: `min`, `max`: how many nodes the target selects.
 //! - `fixed`: `value`: every selected value equals it.
@@ -31,7 +32,9 @@ pub type CodeFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
 
 #[derive(Debug)]
 pub enum Check {
-    Required,
+    Required {
+        each: Vec<String>,
+    },
     Forbidden,
     Count {
         min: usize,
@@ -82,7 +85,8 @@ impl Check {
         let p = Params { table };
         let kind = p.str("kind")?;
         let allowed: &[&str] = match kind.as_str() {
-            "required" | "forbidden" | "code" => &["kind"],
+            "required" => &["kind", "each"],
+            "forbidden" | "code" => &["kind"],
             "count" => &["kind", "min", "max"],
             "fixed" => &["kind", "value", "optional"],
             "one-of" => &["kind", "values", "optional"],
@@ -99,7 +103,13 @@ impl Check {
         }
         let optional = p.bool_or("optional", false)?;
         Ok(match kind.as_str() {
-            "required" => Check::Required,
+            "required" => Check::Required {
+                each: if table.contains_key("each") {
+                    p.strs("each")?
+                } else {
+                    Vec::new()
+                },
+            },
             "forbidden" => Check::Forbidden,
             "count" => Check::Count {
                 min: p.usize_or("min", 0)?,
@@ -157,7 +167,7 @@ impl Check {
             return;
         }
         match self {
-            Check::Required | Check::Forbidden | Check::Count { .. } => {
+            Check::Required { .. } | Check::Forbidden | Check::Count { .. } => {
                 presence::run(self, rule, sel, out)
             }
             Check::Fixed { .. }

@@ -7,9 +7,30 @@ use crate::profile::select::Selection;
 pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
     let n = sel.nodes.len();
     match *check {
-        Check::Required => {
+        Check::Required { ref each } if each.is_empty() => {
             if n == 0 {
                 out.push(rule.missing(sel, None));
+            }
+        }
+        Check::Required { ref each } => {
+            let doc = rule.cx.doc;
+            for &node in &sel.nodes {
+                for child in each.iter().map(String::as_str) {
+                    let present = doc.children_named(node, child).any(|c| {
+                        doc.value(c).is_some_and(|v| !v.is_empty())
+                            || doc.children(c).next().is_some()
+                    });
+                    if !present {
+                        let f = rule
+                            .meta
+                            .finding(super::fill(rule.message, &[("child", child)]));
+                        out.push(
+                            f.at_node_name(doc, node)
+                                .label(format!("no `{child}` here"))
+                                .absent(node, child),
+                        );
+                    }
+                }
             }
         }
         Check::Forbidden => {

@@ -94,6 +94,24 @@ struct ResponseCodeFile {
     code: Vec<ResponseCode>,
 }
 
+pub fn parse_response_codes(text: &str) -> Result<Vec<ResponseCode>, String> {
+    let file: ResponseCodeFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(file.code)
+}
+
+/// The embedded response-code table, parsed on first use: only responses need it, so a check of
+/// requests never pays for it.
+pub fn embedded_response_codes() -> &'static [ResponseCode] {
+    static CODES: std::sync::OnceLock<Vec<ResponseCode>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let text = embedded::FILES
+            .iter()
+            .find(|(p, _)| *p == "response-codes.toml")
+            .map_or("", |(_, t)| t);
+        parse_response_codes(text).expect("the embedded response-codes.toml parses (tested)")
+    })
+}
+
 /// Everything loaded from a `profiles/` tree.
 pub struct Profile {
     pub spec: SpecFile,

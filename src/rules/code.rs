@@ -12,6 +12,7 @@ use crate::finding::{Finding, RuleMeta};
 pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("full-url-duplicate", full_url_duplicate),
     ("handling-key-invalid", handling_key_invalid),
+    ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
 ];
 
@@ -130,6 +131,69 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
                     );
                 }
             }
+        }
+    }
+}
+
+/// A response's `MessageHeader.response.code`, and each issue's severity and code, agree with
+/// what ITK3 maps the issue's response code to. The mapping is a table (`response-codes.toml`);
+/// comparing three fields against the row a fourth selects is more than a pack check says.
+fn response_code_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(header) = doc
+        .children_named(doc.root(), "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
+    else {
+        return;
+    };
+    let Some(response) = doc.child(header, "response") else {
+        return;
+    };
+    let Some(outcome) = doc
+        .get(response, "details.reference")
+        .and_then(|r| cx.bundle.resolve(doc, r, doc.value(r)?))
+        .and_then(|i| cx.bundle.entries[i].resource)
+        .filter(|&r| doc.resource_type(r) == Some("OperationOutcome"))
+    else {
+        return;
+    };
+    let codes = crate::profile::embedded_response_codes();
+    let response_code = doc.child(response, "code");
+    for issue in doc.children_named(outcome, "issue") {
+        let Some(code) = doc.get_value(issue, "details.coding.code") else {
+            continue;
+        };
+        // Unknown codes are `response-code-unknown`'s; status codes have no fixed mapping.
+        let Some(row) = codes.iter().find(|c| c.code == code) else {
+            continue;
+        };
+        let (Some(want_code), Some(want_severity)) = (&row.response_code, &row.severity) else {
+            continue;
+        };
+        let mut mismatch = |node: Option<NodeId>, field: &str, want: &str| {
+            let Some(node) = node else { return };
+            let found = doc.value(node).unwrap_or("");
+            out.push(
+                meta.finding(format!(
+                    "{field} is `{found}`, but response code `{code}` ({}) maps to `{want}`",
+                    row.display
+                ))
+                .at_node(doc, node)
+                .label(format!("expected `{want}`")),
+            );
+        };
+        if response_code.and_then(|n| doc.value(n)) != Some(want_code.as_str()) {
+            mismatch(response_code, "`MessageHeader.response.code`", want_code);
+        }
+        let severity = doc.child(issue, "severity");
+        if severity.and_then(|n| doc.value(n)) != Some(want_severity.as_str()) {
+            mismatch(severity, "`issue.severity`", want_severity);
+        }
+        let issue_code = doc.child(issue, "code");
+        let found = issue_code.and_then(|n| doc.value(n)).unwrap_or("");
+        if !row.issue_codes.is_empty() && !row.issue_codes.iter().any(|c| c == found) {
+            mismatch(issue_code, "`issue.code`", &row.issue_codes.join("` or `"));
         }
     }
 }
