@@ -197,3 +197,33 @@ fn a_broken_external_pack_is_refused_with_a_precise_error() {
         assert!(err.contains(part), "`{part}` missing from: {err}");
     }
 }
+
+/// The embedded JSON copies (what runs load) say exactly what the TOML packs say.
+#[test]
+fn embedded_json_matches_the_toml_packs() {
+    let toml: Vec<(String, String)> = Profile::embedded_files()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let from_toml = Profile::from_files(toml, false).unwrap();
+    let from_json = Profile::embedded().unwrap();
+    let summary = |p: &Profile| -> Vec<String> {
+        p.rules
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {:?} {:?} {:?}",
+                    r.meta.name,
+                    r.meta.severity,
+                    r.target_text(),
+                    r.meta.requirements
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&from_toml), summary(&from_json));
+    assert_eq!(from_toml.requirements.len(), from_json.requirements.len());
+    assert_eq!(
+        from_toml.response_codes.len(),
+        from_json.response_codes.len()
+    );
+}

@@ -17,9 +17,25 @@ use spec::SpecFile;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// The files of `profiles/`, embedded when the binary is built (see `build.rs`).
+/// The files of `profiles/`, embedded when the binary is built (see `build.rs`): `FILES` as
+/// written (TOML), `JSON` the same content converted to JSON for fast loading.
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
+}
+
+/// How profile texts are written: TOML on disk, JSON for the embedded copies (`build.rs`
+/// converts them; JSON parses several times faster, and every run parses the packs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Toml,
+    Json,
+}
+
+fn parse_doc<T: serde::de::DeserializeOwned>(syntax: Syntax, text: &str) -> Result<T, String> {
+    match syntax {
+        Syntax::Toml => toml::from_str(text).map_err(|e| e.to_string()),
+        Syntax::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+    }
 }
 
 /// A failure to load a rule pack; points at the file and what in it is wrong.
@@ -94,8 +110,8 @@ struct ResponseCodeFile {
     code: Vec<ResponseCode>,
 }
 
-pub fn parse_response_codes(text: &str) -> Result<Vec<ResponseCode>, String> {
-    let file: ResponseCodeFile = toml::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse_response_codes(syntax: Syntax, text: &str) -> Result<Vec<ResponseCode>, String> {
+    let file: ResponseCodeFile = parse_doc(syntax, text)?;
     Ok(file.code)
 }
 
@@ -104,11 +120,12 @@ pub fn parse_response_codes(text: &str) -> Result<Vec<ResponseCode>, String> {
 pub fn embedded_response_codes() -> &'static [ResponseCode] {
     static CODES: std::sync::OnceLock<Vec<ResponseCode>> = std::sync::OnceLock::new();
     CODES.get_or_init(|| {
-        let text = embedded::FILES
+        let text = embedded::JSON
             .iter()
             .find(|(p, _)| *p == "response-codes.toml")
             .map_or("", |(_, t)| t);
-        parse_response_codes(text).expect("the embedded response-codes.toml parses (tested)")
+        parse_response_codes(Syntax::Json, text)
+            .expect("the embedded response-codes.toml parses (tested)")
     })
 }
 
@@ -125,13 +142,17 @@ pub struct Profile {
 impl Profile {
     /// The packs built into the binary.
     pub fn embedded() -> Result<Profile, ProfileError> {
-        Profile::from_files(
-            embedded::FILES
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect(),
-            false,
-        )
+        Profile::embedded_where(|_| true)
+    }
+
+    /// The embedded packs whose path passes `keep` (a check skips the requirement indexes).
+    pub fn embedded_where(keep: impl Fn(&str) -> bool) -> Result<Profile, ProfileError> {
+        let files = embedded::JSON
+            .iter()
+            .filter(|(p, _)| keep(p))
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        Profile::from_texts(files, false, Syntax::Json)
     }
 
     /// Loads a `profiles/` directory from disk (`--profiles DIR`), validating every pack file
@@ -160,8 +181,16 @@ impl Profile {
     /// Builds a profile from `(relative path, text)` pairs. `check_schema` validates pack files
     /// against the JSON schema (always done for external packs; tests do it for embedded ones).
     pub fn from_files(
+        files: Vec<(String, String)>,
+        check_schema: bool,
+    ) -> Result<Profile, ProfileError> {
+        Profile::from_texts(files, check_schema, Syntax::Toml)
+    }
+
+    fn from_texts(
         mut files: Vec<(String, String)>,
         check_schema: bool,
+        syntax: Syntax,
     ) -> Result<Profile, ProfileError> {
         files.sort();
         let err = |file: &str, message: String| ProfileError {
@@ -178,7 +207,9 @@ impl Profile {
                     "missing: the profiles directory needs a spec.toml".into(),
                 )
             })?;
-        let spec = SpecFile::parse(spec_text).map_err(|m| err("spec.toml", m))?;
+        let spec = parse_doc::<SpecFile>(syntax, spec_text)
+            .and_then(SpecFile::checked)
+            .map_err(|m| err("spec.toml", m))?;
         let aliases: HashMap<String, String> = match files.iter().find(|(p, _)| p == "aliases.toml")
         {
             Some((_, text)) => {
@@ -187,8 +218,8 @@ impl Profile {
                 struct AliasFile {
                     aliases: HashMap<String, String>,
                 }
-                toml::from_str::<AliasFile>(text)
-                    .map_err(|e| err("aliases.toml", e.to_string()))?
+                parse_doc::<AliasFile>(syntax, text)
+                    .map_err(|m| err("aliases.toml", m))?
                     .aliases
             }
             None => HashMap::new(),
@@ -208,8 +239,7 @@ impl Profile {
                 .strip_prefix("requirements/")
                 .and_then(|f| f.strip_suffix(".toml"))
             {
-                let index: IndexFile =
-                    toml::from_str(text).map_err(|e| err(path, e.to_string()))?;
+                let index: IndexFile = parse_doc(syntax, text).map_err(|m| err(path, m))?;
                 if index.spec != version || spec.release(version).is_none() {
                     return Err(err(
                         path,
@@ -221,18 +251,20 @@ impl Profile {
                 }
                 requirements.insert(index.spec, index.requirements);
             } else if path == "response-codes.toml" {
-                let file: ResponseCodeFile =
-                    toml::from_str(text).map_err(|e| err(path, e.to_string()))?;
-                response_codes = file.code;
+                response_codes = parse_response_codes(syntax, text).map_err(|m| err(path, m))?;
             } else if path.starts_with("packs/") {
-                let value: toml::Value =
-                    toml::from_str(text).map_err(|e| err(path, e.to_string()))?;
-                if let Some(v) = &validator {
-                    schema::check(v, &value).map_err(|m| err(path, m))?;
-                }
-                let file: RuleFile = value
-                    .try_into()
-                    .map_err(|e: toml::de::Error| err(path, e.to_string()))?;
+                let file: RuleFile = match &validator {
+                    // Schema errors name the field precisely, so check before deserialising.
+                    Some(v) => {
+                        let value: toml::Value =
+                            parse_doc(syntax, text).map_err(|m| err(path, m))?;
+                        schema::check(v, &value).map_err(|m| err(path, m))?;
+                        value
+                            .try_into()
+                            .map_err(|e: toml::de::Error| err(path, e.to_string()))?
+                    }
+                    None => parse_doc(syntax, text).map_err(|m| err(path, m))?,
+                };
                 for def in file.rules {
                     let name = def.name.clone();
                     let rule = DataRule::compile(def, &aliases, &spec, path)

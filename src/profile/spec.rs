@@ -45,7 +45,14 @@ pub struct UseCase {
 
 impl SpecFile {
     pub fn parse(text: &str) -> Result<SpecFile, String> {
-        let spec: SpecFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        toml::from_str::<SpecFile>(text)
+            .map_err(|e| e.to_string())?
+            .checked()
+    }
+
+    /// Checks that every release names a known model and use cases.
+    pub fn checked(self) -> Result<SpecFile, String> {
+        let spec = self;
         for r in &spec.versions {
             if spec.model(&r.model).is_none() {
                 return Err(format!(
