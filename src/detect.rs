@@ -157,10 +157,7 @@ struct Evidence<'a> {
 impl<'a> Evidence<'a> {
     fn read(doc: &'a Document) -> Self {
         let root = doc.root();
-        let header = doc
-            .children_named(root, "entry")
-            .filter_map(|e| doc.child(e, "resource"))
-            .find(|&r| doc.resource_type(r) == Some("MessageHeader"));
+        let header = crate::fhir::message_header(doc);
         let handling_value = |key: &str| -> Option<NodeId> {
             let h = header?;
             let ext = doc

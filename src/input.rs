@@ -190,10 +190,7 @@ fn classify(doc: &Document) -> InputKind {
     }
     match doc.resource_type(root) {
         Some("Bundle") => {
-            let header = doc
-                .children_named(root, "entry")
-                .filter_map(|e| doc.child(e, "resource"))
-                .find(|r| doc.resource_type(*r) == Some("MessageHeader"));
+            let header = crate::fhir::message_header(doc);
             // A response answers a request: it has `MessageHeader.response`, or the ITK3
             // response event. Either is enough, so a response with the wrong event is still
             // judged as a response (and its event reported).

@@ -421,6 +421,35 @@ impl<'a> Parser<'a> {
         Ok(false)
     }
 
+    /// After an array item or object member: consumes the `,` (reporting a trailing one) or the
+    /// closing bracket, and says whether the container ended.
+    fn item_ends_container(&mut self, close: u8, open: usize) -> Result<bool, Fatal> {
+        self.skip_ws()?;
+        match self.peek() {
+            Some(b',') => {
+                let comma = self.pos;
+                self.pos += 1;
+                let trailing = self.trailing_comma(comma, close)?;
+                if trailing {
+                    self.pos += 1;
+                }
+                Ok(trailing)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => {
+                let what = if close == b']' {
+                    "`,` or `]` in the array opened here"
+                } else {
+                    "`,` or `}` in the object opened here"
+                };
+                Err(self.unexpected(what).related_open(open))
+            }
+        }
+    }
+
     fn array(&mut self, parent: NodeId, name: Str, name_span: Span) -> Result<Parsed, Fatal> {
         self.enter()?;
         let open = self.pos;
@@ -451,25 +480,8 @@ impl<'a> Parser<'a> {
                     items.extend(inner);
                 }
             }
-            self.skip_ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    if self.trailing_comma(comma, b']')? {
-                        self.pos += 1;
-                        break;
-                    }
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => {
-                    return Err(self
-                        .unexpected("`,` or `]` in the array opened here")
-                        .related_open(open))
-                }
+            if self.item_ends_container(b']', open)? {
+                break;
             }
         }
         self.depth -= 1;
@@ -550,25 +562,8 @@ impl<'a> Parser<'a> {
                         value,
                     });
                 }
-                self.skip_ws()?;
-                match self.peek() {
-                    Some(b',') => {
-                        let comma = self.pos;
-                        self.pos += 1;
-                        if self.trailing_comma(comma, b'}')? {
-                            self.pos += 1;
-                            break;
-                        }
-                    }
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => {
-                        return Err(self
-                            .unexpected("`,` or `}` in the object opened here")
-                            .related_open(open))
-                    }
+                if self.item_ends_container(b'}', open)? {
+                    break;
                 }
             }
         }

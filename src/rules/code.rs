@@ -66,11 +66,7 @@ const HANDLING_KEYS: &[(&str, Option<&str>)] = &[
 /// these, once, with this value element" is not a shape the pack checks can say in one rule.
 fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(header) = doc
-        .children_named(doc.root(), "entry")
-        .filter_map(|e| doc.child(e, "resource"))
-        .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
-    else {
+    let Some(header) = crate::fhir::message_header(doc) else {
         return;
     };
     // A missing or repeated handling extension is `handling-extension-count`'s finding.
@@ -140,11 +136,7 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
 /// comparing three fields against the row a fourth selects is more than a pack check says.
 fn response_code_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(header) = doc
-        .children_named(doc.root(), "entry")
-        .filter_map(|e| doc.child(e, "resource"))
-        .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
-    else {
+    let Some(header) = crate::fhir::message_header(doc) else {
         return;
     };
     let Some(response) = doc.child(header, "response") else {
