@@ -2,8 +2,9 @@
 //! its TOML table when the pack loads (`compile`) and run per document (`run`).
 //!
 //! Kinds and parameters (all value checks take `optional = true` to skip a missing value):
-//! - `required`: the target selects at least one node; with `each = ["child", …]`, instead every
-//!   selected node has each of those children (with a value or content).
+//! - `required`: the target selects at least one node; with `each = ["path", …]`, instead every
+//!   selected node has something (a value or content) at each of those relative paths
+//!   (`subject`, `extension.where(url='…')`).
 //! - `forbidden`: the target selects nothing.
 //! - `count`: `min`, `max`: how many nodes the target selects.
 //! - `fixed`: `value`: every selected value equals it.
@@ -15,16 +16,26 @@
 //! - `resolves-to`: `types`, optional `profile`: every selected Reference resolves to an entry
 //!   resource of one of the types (declaring the profile).
 //! - `resource-type`: `type`: the selected node is a resource of that type.
+//! - `nhs-number`: every selected value is 10 digits with a valid Modulus 11 check digit.
+//! - `same-as`: `other`: every selected value equals the value at `other`, a path relative to
+//!   the element holding the selected one (`List.title` the same as `code.coding.display`).
+//! - `base64`: every selected value is strict RFC 4648 base64 (no whitespace); the finding
+//!   points at the first offending character.
+//! - `attachment`: `data`, `content_type` (child names, default `data` and `contentType`),
+//!   optional `max_bytes`: each selected Attachment or Binary decodes to bytes that match its
+//!   declared type (a PDF starts `%PDF-` and ends with an `%%EOF` trailer). Decoding keeps only
+//!   the first and last bytes, so a large attachment costs no copy.
 //! - `code`: a Rust-coded check named after the rule (`src/rules/code.rs`), for what data cannot
 //!   express.
 
+mod content;
 mod presence;
 mod reference;
 mod value;
 
 use crate::document::NodeId;
 use crate::finding::{Finding, RuleMeta};
-use crate::profile::select::Selection;
+use crate::profile::select::{Path, Selection};
 use crate::rules::Context;
 
 /// A Rust-coded check: gets the rule's metadata and the document.
@@ -33,7 +44,7 @@ pub type CodeFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
 #[derive(Debug)]
 pub enum Check {
     Required {
-        each: Vec<String>,
+        each: Vec<Path>,
     },
     Forbidden,
     Count {
@@ -71,6 +82,20 @@ pub enum Check {
     ResourceType {
         resource_type: String,
     },
+    NhsNumber {
+        optional: bool,
+    },
+    SameAs {
+        other: Path,
+    },
+    Base64 {
+        optional: bool,
+    },
+    Attachment {
+        data: String,
+        content_type: String,
+        max_bytes: Option<u64>,
+    },
     Code(CodeFn),
 }
 
@@ -96,6 +121,9 @@ impl Check {
             "profile-declared" => &["kind", "profile", "optional"],
             "resolves-to" => &["kind", "types", "profile", "optional"],
             "resource-type" => &["kind", "type"],
+            "nhs-number" | "base64" => &["kind", "optional"],
+            "same-as" => &["kind", "other"],
+            "attachment" => &["kind", "data", "content_type", "max_bytes"],
             other => return Err(format!("unknown check kind `{other}`")),
         };
         if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -106,6 +134,9 @@ impl Check {
             "required" => Check::Required {
                 each: if table.contains_key("each") {
                     p.strs("each")?
+                        .iter()
+                        .map(|e| Path::parse_relative(e).map_err(|err| format!("each: {err}")))
+                        .collect::<Result<_, _>>()?
                 } else {
                     Vec::new()
                 },
@@ -151,6 +182,18 @@ impl Check {
             "resource-type" => Check::ResourceType {
                 resource_type: p.str("type")?,
             },
+            "nhs-number" => Check::NhsNumber { optional },
+            "base64" => Check::Base64 { optional },
+            "same-as" => Check::SameAs {
+                other: Path::parse_relative(&p.str("other")?).map_err(|e| format!("other: {e}"))?,
+            },
+            "attachment" => Check::Attachment {
+                data: p.opt_str("data")?.unwrap_or_else(|| "data".into()),
+                content_type: p
+                    .opt_str("content_type")?
+                    .unwrap_or_else(|| "contentType".into()),
+                max_bytes: p.opt_usize("max_bytes")?.map(|m| m as u64),
+            },
             "code" => Check::Code(
                 crate::rules::code::lookup(rule_name)
                     .ok_or_else(|| format!("no Rust check is registered for rule `{rule_name}`"))?,
@@ -178,6 +221,10 @@ impl Check {
             Check::ProfileDeclared { .. }
             | Check::ResolvesTo { .. }
             | Check::ResourceType { .. } => reference::run(self, rule, sel, out),
+            Check::NhsNumber { .. }
+            | Check::SameAs { .. }
+            | Check::Base64 { .. }
+            | Check::Attachment { .. } => content::run(self, rule, sel, out),
             Check::Code(f) => f(rule.meta, rule.cx, out),
         }
     }

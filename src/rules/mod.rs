@@ -103,7 +103,7 @@ pub struct RuleInfo<'a> {
     pub meta: &'a RuleMeta,
     /// The pack file that defines it, or `built-in`.
     pub source: &'a str,
-    pub target: Option<&'a str>,
+    pub target: Option<String>,
     pub pack: Option<&'a DataRule>,
 }
 
