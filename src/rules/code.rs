@@ -14,6 +14,23 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
+    ("allergy-not-in-section", super::code_clin1::not_in_section),
+    ("clinical-task-not-in-section", super::code_clin1::not_in_section),
+    ("consent-not-in-section", super::code_clin1::not_in_section),
+    ("document-reference-not-in-section", super::code_clin1::not_in_section),
+    ("family-history-not-in-section", super::code_clin1::not_in_section),
+    ("list-missing-for-observations", super::code_clin1::list_missing_for_observations),
+    ("list-not-in-section", super::code_clin1::not_in_section),
+    ("list-observation-not-listed", super::code_clin1::list_observation_not_listed),
+    ("location-not-in-section", super::code_clin1::not_in_section),
+    ("observation-not-in-section", super::code_clin1::not_in_section),
+    ("observation-performer-not-patient", super::code_clin1::observation_performer_not_patient),
+    ("questionnaire-not-in-section", super::code_clin1::not_in_section),
+    ("questionnaire-response-answer-value-missing", super::code_clin1::questionnaire_response_answer_value_missing),
+    ("questionnaire-response-item-link-id-missing", super::code_clin1::questionnaire_response_item_link_id_missing),
+    ("questionnaire-response-item-text-missing", super::code_clin1::questionnaire_response_item_text_missing),
+    ("questionnaire-response-not-in-section", super::code_clin1::not_in_section),
+    ("referral-not-in-section", super::code_clin1::not_in_section),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {
