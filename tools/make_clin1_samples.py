@@ -612,6 +612,7 @@ def _no_end_reason(doc: dict) -> None:
 set_value("AllergyIntolerance", "clinicalStatus", "inactive", "allergy-clinical-status-invalid", "inactive")
 set_value("AllergyIntolerance", "verificationStatus", "confirmed", "allergy-verification-status-not-unconfirmed", "confirmed")
 set_value("AllergyIntolerance", "category", ["food"], "allergy-category-invalid", "food")
+delete("AllergyIntolerance", "type", "allergy-type-missing")
 delete("AllergyIntolerance", "criticality", "allergy-criticality-missing")
 delete("AllergyIntolerance", "code", "allergy-code-missing")
 point("AllergyIntolerance", "patient", practitioner, "allergy-patient-reference-wrong", "patient-practitioner")

@@ -3,6 +3,7 @@
 //! (`check = { kind = "code" }`); [`lookup`] binds a rule name to its function here.
 
 use super::bundle_index::split_relative;
+use super::code_clin1 as clin1;
 use super::Context;
 use crate::checks::CodeFn;
 use crate::document::{Document, NodeId, NodeKind};
@@ -14,23 +15,35 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
-    ("allergy-not-in-section", super::code_clin1::not_in_section),
-    ("clinical-task-not-in-section", super::code_clin1::not_in_section),
-    ("consent-not-in-section", super::code_clin1::not_in_section),
-    ("document-reference-not-in-section", super::code_clin1::not_in_section),
-    ("family-history-not-in-section", super::code_clin1::not_in_section),
-    ("list-missing-for-observations", super::code_clin1::list_missing_for_observations),
-    ("list-not-in-section", super::code_clin1::not_in_section),
-    ("list-observation-not-listed", super::code_clin1::list_observation_not_listed),
-    ("location-not-in-section", super::code_clin1::not_in_section),
-    ("observation-not-in-section", super::code_clin1::not_in_section),
-    ("observation-performer-not-patient", super::code_clin1::observation_performer_not_patient),
-    ("questionnaire-not-in-section", super::code_clin1::not_in_section),
-    ("questionnaire-response-answer-value-missing", super::code_clin1::questionnaire_response_answer_value_missing),
-    ("questionnaire-response-item-link-id-missing", super::code_clin1::questionnaire_response_item_link_id_missing),
-    ("questionnaire-response-item-text-missing", super::code_clin1::questionnaire_response_item_text_missing),
-    ("questionnaire-response-not-in-section", super::code_clin1::not_in_section),
-    ("referral-not-in-section", super::code_clin1::not_in_section),
+    ("allergy-not-in-section", clin1::not_in_section),
+    ("clinical-task-not-in-section", clin1::not_in_section),
+    ("consent-not-in-section", clin1::not_in_section),
+    ("document-reference-not-in-section", clin1::not_in_section),
+    ("family-history-not-in-section", clin1::not_in_section),
+    ("list-missing-for-observations", clin1::list_missing),
+    ("list-not-in-section", clin1::not_in_section),
+    ("list-observation-not-listed", clin1::not_listed),
+    ("location-not-in-section", clin1::not_in_section),
+    ("observation-not-in-section", clin1::not_in_section),
+    (
+        "observation-performer-not-patient",
+        clin1::performer_not_patient,
+    ),
+    ("questionnaire-not-in-section", clin1::not_in_section),
+    (
+        "questionnaire-response-answer-value-missing",
+        clin1::qr_answer_value,
+    ),
+    (
+        "questionnaire-response-item-link-id-missing",
+        clin1::qr_link_id,
+    ),
+    ("questionnaire-response-item-text-missing", clin1::qr_text),
+    (
+        "questionnaire-response-not-in-section",
+        clin1::not_in_section,
+    ),
+    ("referral-not-in-section", clin1::not_in_section),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {

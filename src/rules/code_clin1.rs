@@ -13,7 +13,10 @@ const SECTION_RULES: &[(&str, &str)] = &[
     ("list-not-in-section", "List"),
     ("observation-not-in-section", "Observation"),
     ("questionnaire-not-in-section", "Questionnaire"),
-    ("questionnaire-response-not-in-section", "QuestionnaireResponse"),
+    (
+        "questionnaire-response-not-in-section",
+        "QuestionnaireResponse",
+    ),
     ("referral-not-in-section", "ReferralRequest"),
     ("document-reference-not-in-section", "DocumentReference"),
     ("allergy-not-in-section", "AllergyIntolerance"),
@@ -38,7 +41,11 @@ fn payload_resources(doc: &Document, bundle: NodeId) -> Vec<NodeId> {
         .collect()
 }
 
-fn of_type<'a>(doc: &'a Document, resources: &'a [NodeId], ty: &'a str) -> impl Iterator<Item = NodeId> + 'a {
+fn of_type<'a>(
+    doc: &'a Document,
+    resources: &'a [NodeId],
+    ty: &'a str,
+) -> impl Iterator<Item = NodeId> + 'a {
     resources
         .iter()
         .copied()
@@ -46,7 +53,11 @@ fn of_type<'a>(doc: &'a Document, resources: &'a [NodeId], ty: &'a str) -> impl 
 }
 
 /// The resources that the `entry` references of `sections` (and their nested sections) name.
-fn section_targets(cx: &Context<'_>, sections: impl Iterator<Item = NodeId>, out: &mut HashSet<NodeId>) {
+fn section_targets(
+    cx: &Context<'_>,
+    sections: impl Iterator<Item = NodeId>,
+    out: &mut HashSet<NodeId>,
+) {
     let doc = cx.doc;
     for section in sections {
         for entry in doc.children_named(section, "entry") {
@@ -71,7 +82,11 @@ pub fn not_in_section(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>)
         return;
     };
     let mut referenced = HashSet::new();
-    section_targets(cx, doc.children_named(composition, "section"), &mut referenced);
+    section_targets(
+        cx,
+        doc.children_named(composition, "section"),
+        &mut referenced,
+    );
     for r in of_type(doc, &resources, ty).filter(|r| !referenced.contains(r)) {
         out.push(
             meta.finding(format!(
@@ -97,7 +112,7 @@ fn listed(cx: &Context<'_>, lists: &[NodeId]) -> HashSet<NodeId> {
 /// GPCM-SD-OC-040 / GE-040 / SU-xx-040: when Observations are sent, a List is sent too. Reported
 /// once, at the first Observation; which Observations the List leaves out is
 /// `list-observation-not-listed`'s finding.
-pub fn list_missing_for_observations(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     let Some(bundle) = payload(cx) else { return };
     let resources = payload_resources(doc, bundle);
@@ -119,7 +134,7 @@ pub fn list_missing_for_observations(meta: &RuleMeta, cx: &Context<'_>, out: &mu
 
 /// GPCM-SD-OC-046 / GE-046 / SU-xx-046: every Observation is an `entry.item` of a List. Silent
 /// when there is no List at all (`list-missing-for-observations` reports that once).
-pub fn list_observation_not_listed(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn not_listed(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     let Some(bundle) = payload(cx) else { return };
     let resources = payload_resources(doc, bundle);
@@ -139,14 +154,16 @@ pub fn list_observation_not_listed(meta: &RuleMeta, cx: &Context<'_>, out: &mut 
 
 /// GPCM-SD-OC-052 / GE-052 / SU-xx-052: at least one `Observation.performer` is the Patient
 /// (other performers may be named beside it).
-pub fn observation_performer_not_patient(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn performer_not_patient(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     let Some(bundle) = payload(cx) else { return };
     let resources = payload_resources(doc, bundle);
     for obs in of_type(doc, &resources, "Observation") {
         let performers: Vec<NodeId> = doc.children_named(obs, "performer").collect();
-        let targets: Vec<Option<NodeId>> =
-            performers.iter().map(|&p| resolve_node(cx, doc, p)).collect();
+        let targets: Vec<Option<NodeId>> = performers
+            .iter()
+            .map(|&p| resolve_node(cx, doc, p))
+            .collect();
         if targets
             .iter()
             .any(|t| t.is_some_and(|t| doc.resource_type(t) == Some("Patient")))
@@ -159,7 +176,9 @@ pub fn observation_performer_not_patient(meta: &RuleMeta, cx: &Context<'_>, out:
         }
         let f = match performers.first() {
             None => meta
-                .finding("`Observation.performer` is missing: it names the Patient who entered the data")
+                .finding(
+                    "`Observation.performer` is missing: it names the Patient who entered the data",
+                )
                 .at_node_name(doc, obs)
                 .label("no `performer` here")
                 .absent(obs, "performer"),
@@ -197,15 +216,13 @@ fn questionnaire_response_items(cx: &Context<'_>) -> Vec<NodeId> {
 }
 
 fn has_content(doc: &Document, node: Option<NodeId>) -> bool {
-    node.is_some_and(|n| doc.value(n).is_some_and(|v| !v.is_empty()) || doc.children(n).next().is_some())
+    node.is_some_and(|n| {
+        doc.value(n).is_some_and(|v| !v.is_empty()) || doc.children(n).next().is_some()
+    })
 }
 
 /// GPCM-SD-OC-067 / GE-067 / SU-xx-067: every item, at any depth, has a `linkId`.
-pub fn questionnaire_response_item_link_id_missing(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn qr_link_id(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for item in questionnaire_response_items(cx) {
         if !has_content(doc, doc.child(item, "linkId")) {
@@ -220,31 +237,25 @@ pub fn questionnaire_response_item_link_id_missing(
 }
 
 /// GPCM-SD-OC-068 / GE-068 / SU-xx-068: an answered item carries the question in `text`.
-pub fn questionnaire_response_item_text_missing(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn qr_text(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for item in questionnaire_response_items(cx) {
         if doc.child(item, "answer").is_some() && !has_content(doc, doc.child(item, "text")) {
             let link = doc.get_value(item, "linkId").unwrap_or("?");
             out.push(
-                meta.finding(format!("answered item `{link}` has no `text` (the question asked)"))
-                    .at_node_name(doc, item)
-                    .label("no `text` here")
-                    .absent(item, "text"),
+                meta.finding(format!(
+                    "answered item `{link}` has no `text` (the question asked)"
+                ))
+                .at_node_name(doc, item)
+                .label("no `text` here")
+                .absent(item, "text"),
             );
         }
     }
 }
 
 /// GPCM-SD-OC-069 / GE-069 / SU-xx-069: every `item.answer` carries the answer in `value[x]`.
-pub fn questionnaire_response_answer_value_missing(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn qr_answer_value(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for item in questionnaire_response_items(cx) {
         for answer in doc.children_named(item, "answer") {
