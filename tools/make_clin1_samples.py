@@ -60,6 +60,8 @@ STRUCTURED = {
     "valid/1.6.0/generic-structured": ("valid/1.6.0/generic", "1.6.0", "1.6.0/ge"),
     "valid/1.6.0+su/send-update-structured": ("valid/1.6.0+su/send-update", "1.6.0+su", "1.6.0/su"),
 }
+# The Send Update sample nests its sections (see `add_structured`).
+NESTED = {"valid/1.6.0+su/send-update-structured"}
 # Mutation bases: key → structured stem; the case-name prefix keeps GE cases apart from OC ones
 # in the same release directory.
 MUTATION_BASES = {
@@ -299,11 +301,12 @@ NAMES = ["list", "obs1", "obs2", "questionnaire", "response", "referral", "docum
 NEEDS = {"Family history": "Questionnaire response", "Consent": "Questionnaire response"}
 
 
-def add_structured(doc: dict, salt: str, only: str | None = None) -> dict:
+def add_structured(doc: dict, salt: str, only: str | None = None, nest: bool = False) -> dict:
     """The message with the structured resources added: each as a payload entry with fullUrl
     `urn:uuid:<id>`, and referenced from a Composition section named for what it holds. With
     `only`, just that section's resources (and those they point at): the smaller message a
-    failing sample of that resource starts from."""
+    failing sample of that resource starts from. With `nest`, those sections are subsections of
+    one `Structured information` section (FHIR lets sections nest; rules must look inside)."""
     doc = copy.deepcopy(doc)
     cx = Context(doc)
     ids = {name: new_id(salt, name) for name in NAMES}
@@ -316,9 +319,12 @@ def add_structured(doc: dict, salt: str, only: str | None = None) -> dict:
         if "Questionnaire" not in keep:
             for r in (r for _, rs in groups for r in rs if r["resourceType"] == "QuestionnaireResponse"):
                 del r["questionnaire"]
+    sections = comp["section"]
+    if nest:
+        sections = []
+        comp["section"].append({"title": "Structured information", "section": sections})
     for title, resources in groups:
-        comp["section"].append({"title": title,
-                                "entry": [ref(f"urn:uuid:{r['id']}") for r in resources]})
+        sections.append({"title": title, "entry": [ref(f"urn:uuid:{r['id']}") for r in resources]})
         for r in resources:
             bundle["entry"].append({"fullUrl": f"urn:uuid:{r['id']}", "resource": r})
     return doc
@@ -330,7 +336,7 @@ def use_case_bases() -> dict[str, dict]:
 
 def structured_samples(bases: dict[str, dict]) -> dict[str, tuple[str, dict]]:
     """Stem → (release directory, message)."""
-    return {stem: (rel_dir, add_structured(bases[base], salt))
+    return {stem: (rel_dir, add_structured(bases[base], salt, nest=stem in NESTED))
             for stem, (base, rel_dir, salt) in STRUCTURED.items()}
 
 
@@ -369,10 +375,6 @@ def composition(doc: dict) -> dict:
     return ms.payload(doc)["entry"][0]["resource"]
 
 
-def section(doc: dict, title: str) -> dict:
-    return next(s for s in composition(doc)["section"] if s["title"] == title)
-
-
 def patient(doc: dict) -> str:
     return composition(doc)["subject"]["reference"]
 
@@ -394,10 +396,20 @@ def rename(obj: dict, old: str, new: str, value: Any) -> None:
 
 def unsection(doc: dict, resource: dict) -> None:
     """Removes the section entries that reference `resource`, and sections left empty."""
+    def prune(sections: list[dict]) -> list[dict]:
+        for s in sections:
+            if "entry" in s:
+                s["entry"] = [e for e in s["entry"] if e["reference"] != url(resource)]
+                if not s["entry"]:
+                    del s["entry"]
+            if "section" in s:
+                s["section"] = prune(s["section"])
+                if not s["section"]:
+                    del s["section"]
+        return [s for s in sections if "entry" in s or "section" in s]
+
     comp = composition(doc)
-    for s in comp["section"]:
-        s["entry"] = [e for e in s["entry"] if e["reference"] != url(resource)]
-    comp["section"] = [s for s in comp["section"] if s["entry"]]
+    comp["section"] = prune(comp["section"])
 
 
 def remove(doc: dict, resource: dict) -> None:
@@ -484,7 +496,8 @@ for _rule, _type, _index in [
         unsection(doc, res(doc, t, i))
 
     _edit.__doc__ = f"No Composition section references the {_type}."
-    CATALOGUE.append(Mutation(_rule, "not-in-any-section", ("oc", "su") if _type == "Location" else ("oc",), _edit))
+    # Send Update nests its sections: its Observation case shows nested sections are searched.
+    CATALOGUE.append(Mutation(_rule, "not-in-any-section", ("oc", "su") if _type == "Observation" else ("oc",), _edit))
 
 
 # ---- List ---------------------------------------------------------------------------------------
@@ -727,7 +740,7 @@ def plan() -> tuple[list[ms.Planned], list[str]]:
             for key in m.bases:
                 stem, prefix = MUTATION_BASES[key]
                 base, rel_dir, salt = STRUCTURED[stem]
-                start = add_structured(bases[base], salt, only=group_of(name))
+                start = add_structured(bases[base], salt, only=group_of(name), nest=stem in NESTED)
                 doc = copy.deepcopy(start)
                 m.edit(doc)
                 text = ms.to_json(doc)

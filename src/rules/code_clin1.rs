@@ -52,6 +52,20 @@ fn of_type<'a>(
         .filter(move |&r| doc.resource_type(r) == Some(ty))
 }
 
+/// Every entry resource a Reference element names. A reference that matches several entries
+/// (a duplicate fullUrl) names each of them: the duplicate is `full-url-duplicate`'s finding,
+/// and must not also make its entries look unreferenced.
+fn targets<'a>(cx: &'a Context<'_>, reference: NodeId) -> impl Iterator<Item = NodeId> + 'a {
+    let doc = cx.doc;
+    let matched = match doc.child(reference, "reference") {
+        Some(r) => doc
+            .value(r)
+            .map_or(&[][..], |v| cx.bundle.matches(doc, r, v)),
+        None => &[],
+    };
+    matched.iter().filter_map(|&i| cx.bundle.entries[i].resource)
+}
+
 /// The resources that the `entry` references of `sections` (and their nested sections) name.
 fn section_targets(
     cx: &Context<'_>,
@@ -61,7 +75,7 @@ fn section_targets(
     let doc = cx.doc;
     for section in sections {
         for entry in doc.children_named(section, "entry") {
-            out.extend(resolve_node(cx, doc, entry));
+            out.extend(targets(cx, entry));
         }
         section_targets(cx, doc.children_named(section, "section"), out);
     }
@@ -105,7 +119,7 @@ fn listed(cx: &Context<'_>, lists: &[NodeId]) -> HashSet<NodeId> {
         .iter()
         .flat_map(|&l| doc.children_named(l, "entry"))
         .filter_map(|e| doc.child(e, "item"))
-        .filter_map(|item| resolve_node(cx, doc, item))
+        .flat_map(|item| targets(cx, item))
         .collect()
 }
 
