@@ -63,7 +63,9 @@ fn targets<'a>(cx: &'a Context<'_>, reference: NodeId) -> impl Iterator<Item = N
             .map_or(&[][..], |v| cx.bundle.matches(doc, r, v)),
         None => &[],
     };
-    matched.iter().filter_map(|&i| cx.bundle.entries[i].resource)
+    matched
+        .iter()
+        .filter_map(|&i| cx.bundle.entries[i].resource)
 }
 
 /// The resources that the `entry` references of `sections` (and their nested sections) name.
