@@ -14,6 +14,9 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
+    ("medication-request-based-on-not-plan", super::code_clin2::medication_request_based_on_not_plan),
+    ("medication-statement-based-on-not-plan", super::code_clin2::medication_statement_based_on_not_plan),
+    ("medication-request-quantity-text-duplicates-value", super::code_clin2::medication_request_quantity_text_duplicates_value),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {
