@@ -3,6 +3,7 @@
 //! (`check = { kind = "code" }`); [`lookup`] binds a rule name to its function here.
 
 use super::bundle_index::split_relative;
+use super::code_clin2 as clin2;
 use super::Context;
 use crate::checks::CodeFn;
 use crate::document::{Document, NodeId, NodeKind};
@@ -14,9 +15,18 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
-    ("medication-request-based-on-not-plan", super::code_clin2::medication_request_based_on_not_plan),
-    ("medication-statement-based-on-not-plan", super::code_clin2::medication_statement_based_on_not_plan),
-    ("medication-request-quantity-text-duplicates-value", super::code_clin2::medication_request_quantity_text_duplicates_value),
+    (
+        "medication-request-based-on-not-plan",
+        clin2::order_based_on_not_plan,
+    ),
+    (
+        "medication-statement-based-on-not-plan",
+        clin2::statement_based_on_not_plan,
+    ),
+    (
+        "medication-request-quantity-text-duplicates-value",
+        clin2::quantity_text_duplicates_value,
+    ),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {

@@ -65,11 +65,7 @@ fn based_on_plan(meta: &RuleMeta, cx: &Context<'_>, resource: NodeId, out: &mut 
 }
 
 /// An issue (MedicationRequest with intent `order`) is based on its authorisation (`plan`).
-pub fn medication_request_based_on_not_plan(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn order_based_on_not_plan(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     for request in payload_resources(cx, "MedicationRequest") {
         if cx.doc.get_value(request, "intent") == Some("order") {
             based_on_plan(meta, cx, request, out);
@@ -78,11 +74,7 @@ pub fn medication_request_based_on_not_plan(
 }
 
 /// A MedicationStatement is based on an authorisation (MedicationRequest with intent `plan`).
-pub fn medication_statement_based_on_not_plan(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn statement_based_on_not_plan(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     for statement in payload_resources(cx, "MedicationStatement") {
         based_on_plan(meta, cx, statement, out);
     }
@@ -90,11 +82,7 @@ pub fn medication_statement_based_on_not_plan(
 
 /// A dispense quantity with a numeric `value` whose quantityText also starts with a digit: the
 /// text then states a second quantity instead of the units.
-pub fn medication_request_quantity_text_duplicates_value(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn quantity_text_duplicates_value(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for request in payload_resources(cx, "MedicationRequest") {
         let Some(quantity) = doc.get(request, "dispenseRequest.quantity") else {
