@@ -217,7 +217,10 @@ fn print_coverage(
             .by_class()
             .into_iter()
             .map(|(class, done, total)| {
-                (class.to_string(), json!({"implemented": done, "total": total}))
+                (
+                    class.to_string(),
+                    json!({"implemented": done, "total": total}),
+                )
             })
             .collect();
         let doc = json!({"spec": version, "checkable": c.checkable(), "implemented": c.implemented(), "by_class": classes, "requirements": rows});
@@ -232,7 +235,10 @@ fn print_coverage(
         percent(m, n)
     )?;
     for (class, done, total) in c.by_class() {
-        let what = CLASSES.iter().find(|(k, _)| *k == class).map_or("", |(_, w)| w);
+        let what = CLASSES
+            .iter()
+            .find(|(k, _)| *k == class)
+            .map_or("", |(_, w)| w);
         if class == "offline" {
             writeln!(out, "  {class:<14} {total:>4} requirements {what}")?;
         } else {
