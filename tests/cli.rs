@@ -486,3 +486,50 @@ fn response_codes_match_the_official_code_system() {
         .collect();
     assert_eq!(ours, official);
 }
+
+/// Validates `text` given on stdin with `args`, returning the JSON report.
+fn validate_stdin(args: &[&str], text: &str) -> Value {
+    let mut child = bin()
+        .args(args)
+        .args(["--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    json(&child.wait_with_output().unwrap())
+}
+
+#[test]
+fn one_bad_value_gives_one_finding_the_pack_rules() {
+    // `mesage` breaks both the pack rule (Bundle.type fixed to `message`) and STU3's required
+    // binding of Bundle.type; only the pack rule, which names the requirement, reports it.
+    let valid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/valid/1.6.0/consultation-report.json"),
+    )
+    .unwrap();
+    let broken = valid.replacen("\"type\": \"message\"", "\"type\": \"mesage\"", 1);
+    assert_ne!(broken, valid);
+    let v = validate_stdin(&["--spec", "1.6.0"], &broken);
+    let rules: Vec<&str> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["bundle-type-not-message"]);
+    // Without the pack rule the STU3 binding still reports the value.
+    let v = validate_stdin(
+        &["--spec", "1.6.0", "--ignore", "bundle-type-not-message"],
+        &broken,
+    );
+    assert_eq!(
+        v["files"][0]["findings"][0]["rule"],
+        "code-not-in-value-set"
+    );
+}

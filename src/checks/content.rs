@@ -54,7 +54,9 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
             Check::Base64 { .. } => {
                 let found = doc.value(node).unwrap_or("");
                 if let Some((offset, why)) = base64_problem(found.as_bytes()) {
-                    let mut f = rule.finding_at(node, &[("why", &why)], Some(why.clone()));
+                    let mut f = rule
+                        .finding_at(node, &[("why", &why)], Some(why.clone()))
+                        .bad_value(node);
                     if let Some(span) = value_byte_span(doc, node, offset) {
                         f = f.at(span).label(why);
                     }
