@@ -35,7 +35,9 @@ does not produce is stale: `--check` fails on it and a normal run deletes it.
 To add a mutation: write `def name(doc, s)` that edits `doc` in place (`s.res("plan")` is the
 resource named `plan` in that sample, `s.ref("plan")` its reference), decorate it with
 `@mutation("<rule-name>", "<kebab-case-defect>")`, give it a docstring, run the script, then
-`INSTA_UPDATE=always cargo test --test samples` and review the new snapshots.
+`INSTA_UPDATE=always cargo test --test samples` and review the new snapshots. Edits that only
+remove an element, set a code or repoint a reference are rows of `DELETIONS`, `CODES` or
+`WRONG_TARGETS` instead.
 """
 
 from __future__ import annotations
@@ -599,37 +601,7 @@ def _order_no_group(doc: dict, s: Sample) -> None:
     del s.res("order")["groupIdentifier"]
 
 
-# ---- MedicationRequest: core elements ------------------------------------------------------------
-
-
-@mutation("medication-request-status-invalid", "on-hold")
-def _order_on_hold(doc: dict, s: Sample) -> None:
-    """The issue's status is `on-hold`."""
-    s.res("order")["status"] = "on-hold"
-
-
-@mutation("medication-request-intent-invalid", "proposal")
-def _order_proposal(doc: dict, s: Sample) -> None:
-    """The issue's intent is `proposal`."""
-    s.res("order")["intent"] = "proposal"
-
-
-@mutation("medication-request-medication-wrong", "medication-is-patient")
-def _order_medication_patient(doc: dict, s: Sample) -> None:
-    """The issue's `medicationReference` points at the Patient."""
-    pointer(s.res("order"), "medicationReference", s.patient)
-
-
-@mutation("medication-request-subject-wrong", "subject-is-practitioner")
-def _order_subject_practitioner(doc: dict, s: Sample) -> None:
-    """The issue's `subject` points at the Practitioner."""
-    pointer(s.res("order"), "subject", s.practitioner)
-
-
-@mutation("medication-request-recorder-wrong", "recorder-is-patient")
-def _order_recorder_patient(doc: dict, s: Sample) -> None:
-    """The issue's `recorder` points at the Patient."""
-    pointer(s.res("order"), "recorder", s.patient)
+# ---- Edits by table: removals, codes, wrong reference targets ----------------------------------
 
 
 def _deleter(name: str, *path: str) -> Callable[[dict, Sample], None]:
@@ -725,6 +697,58 @@ for _rule, (_case, *_path) in DELETIONS.items():
     CATALOGUE.append(Mutation(_rule, _case, _edit))
 
 
+def _setter(name: str, key: str, value: str) -> Callable[[dict, Sample], None]:
+    def edit(doc: dict, s: Sample) -> None:
+        s.res(name)[key] = value
+
+    edit.__doc__ = f"`{key}` of the `{name}` resource is `{value}`."
+    return edit
+
+
+# Codes GP Connect does not allow there, but STU3's value set does (so only the pack rule
+# reports them): rule → (case, resource name, element, code).
+CODES = {
+    "medication-request-status-invalid": ("on-hold", "order", "status", "on-hold"),
+    "medication-request-intent-invalid": ("proposal", "order", "intent", "proposal"),
+    "medication-statement-status-invalid": ("intended", "statement", "status", "intended"),
+    "medication-statement-taken-not-unknown": ("taken-yes", "statement", "taken", "y"),
+    "immunization-status-not-completed": ("entered-in-error", "immunization", "status", "entered-in-error"),
+    "problem-clinical-status-invalid": ("resolved", "problem", "clinicalStatus", "resolved"),
+    "procedure-request-status-not-active": ("completed", "procedure-request", "status", "completed"),
+    "procedure-request-intent-not-order": ("plan", "procedure-request", "intent", "plan"),
+    "diagnostic-report-status-invalid": ("amended", "diagnostic-report", "status", "amended"),
+}
+for _rule, (_case, _name, _key, _value) in CODES.items():
+    CATALOGUE.append(Mutation(_rule, _case, _setter(_name, _key, _value)))
+
+
+def _repointer(name: str, key: str, target: str) -> Callable[[dict, Sample], None]:
+    def edit(doc: dict, s: Sample) -> None:
+        pointer(s.res(name), key, getattr(s, target))
+
+    edit.__doc__ = f"`{key}` of the `{name}` resource points at the {target.capitalize()}."
+    return edit
+
+
+# References to the wrong kind of resource: rule → (case, resource name, element, the base
+# resource it points at instead: `patient` or `practitioner`).
+WRONG_TARGETS = {
+    "medication-request-medication-wrong": ("medication-is-patient", "order", "medicationReference", "patient"),
+    "medication-request-subject-wrong": ("subject-is-practitioner", "order", "subject", "practitioner"),
+    "medication-request-recorder-wrong": ("recorder-is-patient", "order", "recorder", "patient"),
+    "medication-statement-medication-wrong": ("medication-is-patient", "statement", "medicationReference", "patient"),
+    "medication-statement-subject-wrong": ("subject-is-practitioner", "statement", "subject", "practitioner"),
+    "immunization-patient-wrong": ("patient-is-practitioner", "immunization", "patient", "practitioner"),
+    "problem-subject-wrong": ("subject-is-practitioner", "problem", "subject", "practitioner"),
+    "problem-asserter-wrong": ("asserter-is-patient", "problem", "asserter", "patient"),
+    "procedure-request-subject-wrong": ("subject-is-practitioner", "procedure-request", "subject", "practitioner"),
+    "diagnostic-report-subject-wrong": ("subject-is-practitioner", "diagnostic-report", "subject", "practitioner"),
+    "specimen-subject-wrong": ("subject-is-practitioner", "specimen", "subject", "practitioner"),
+}
+for _rule, (_case, _name, _key, _target) in WRONG_TARGETS.items():
+    CATALOGUE.append(Mutation(_rule, _case, _repointer(_name, _key, _target)))
+
+
 # ---- MedicationRequest: dispense request ----------------------------------------------------------
 
 
@@ -774,36 +798,12 @@ def _statement_based_on_order(doc: dict, s: Sample) -> None:
     s.res("statement")["basedOn"] = [{"reference": s.ref("order")}]
 
 
-@mutation("medication-statement-status-invalid", "intended")
-def _statement_intended(doc: dict, s: Sample) -> None:
-    """The MedicationStatement's status is `intended`."""
-    s.res("statement")["status"] = "intended"
-
-
-@mutation("medication-statement-medication-wrong", "medication-is-patient")
-def _statement_medication_patient(doc: dict, s: Sample) -> None:
-    """The MedicationStatement's `medicationReference` points at the Patient."""
-    pointer(s.res("statement"), "medicationReference", s.patient)
-
-
 @mutation("medication-statement-effective-missing", "effective-date-time")
 def _statement_effective_date(doc: dict, s: Sample) -> None:
     """The MedicationStatement gives `effectiveDateTime` instead of `effectivePeriod`."""
     st = s.res("statement")
     ms.put(st, "effectiveDateTime", "2024-03-14", after="effectivePeriod")
     del st["effectivePeriod"]
-
-
-@mutation("medication-statement-subject-wrong", "subject-is-practitioner")
-def _statement_subject_practitioner(doc: dict, s: Sample) -> None:
-    """The MedicationStatement's `subject` points at the Practitioner."""
-    pointer(s.res("statement"), "subject", s.practitioner)
-
-
-@mutation("medication-statement-taken-not-unknown", "taken-yes")
-def _statement_taken_y(doc: dict, s: Sample) -> None:
-    """The MedicationStatement's `taken` is `y`."""
-    s.res("statement")["taken"] = "y"
 
 
 # ---- Immunization ---------------------------------------------------------------------------------
@@ -825,18 +825,6 @@ def _imm_no_recorded(doc: dict, s: Sample) -> None:
 def _imm_no_procedure(doc: dict, s: Sample) -> None:
     """The given Immunization has no vaccinationProcedure extension."""
     drop_ext(s.res("immunization"), EXT_VACCINATION_PROCEDURE)
-
-
-@mutation("immunization-status-not-completed", "entered-in-error")
-def _imm_entered_in_error(doc: dict, s: Sample) -> None:
-    """The given Immunization's status is `entered-in-error`."""
-    s.res("immunization")["status"] = "entered-in-error"
-
-
-@mutation("immunization-patient-wrong", "patient-is-practitioner")
-def _imm_patient_practitioner(doc: dict, s: Sample) -> None:
-    """The given Immunization's `patient` points at the Practitioner."""
-    pointer(s.res("immunization"), "patient", s.practitioner)
 
 
 @mutation("immunization-report-origin-with-primary-source", "primary-source-with-origin")
@@ -929,68 +917,11 @@ def _problem_severe(doc: dict, s: Sample) -> None:
     ext(s.res("problem"), EXT_SIGNIFICANCE)["valueCode"] = "severe"
 
 
-@mutation("problem-clinical-status-invalid", "resolved")
-def _problem_resolved(doc: dict, s: Sample) -> None:
-    """The parent problem's `clinicalStatus` is `resolved`."""
-    s.res("problem")["clinicalStatus"] = "resolved"
-
-
 @mutation("problem-category-not-problem-list-item", "encounter-diagnosis")
 def _problem_category(doc: dict, s: Sample) -> None:
     """The parent problem's category is `encounter-diagnosis`."""
     s.res("problem")["category"] = [coding("http://hl7.org/fhir/condition-category", "encounter-diagnosis",
                                            "Encounter Diagnosis")]
-
-
-@mutation("problem-subject-wrong", "subject-is-practitioner")
-def _problem_subject(doc: dict, s: Sample) -> None:
-    """The parent problem's `subject` points at the Practitioner."""
-    pointer(s.res("problem"), "subject", s.practitioner)
-
-
-@mutation("problem-asserter-wrong", "asserter-is-patient")
-def _problem_asserter(doc: dict, s: Sample) -> None:
-    """The parent problem's `asserter` points at the Patient."""
-    pointer(s.res("problem"), "asserter", s.patient)
-
-
-# ---- ProcedureRequest, DiagnosticReport, Specimen ----------------------------------------------------
-
-
-@mutation("procedure-request-status-not-active", "completed")
-def _pr_completed(doc: dict, s: Sample) -> None:
-    """The ProcedureRequest's status is `completed`."""
-    s.res("procedure-request")["status"] = "completed"
-
-
-@mutation("procedure-request-intent-not-order", "plan")
-def _pr_plan(doc: dict, s: Sample) -> None:
-    """The ProcedureRequest's intent is `plan`."""
-    s.res("procedure-request")["intent"] = "plan"
-
-
-@mutation("procedure-request-subject-wrong", "subject-is-practitioner")
-def _pr_subject(doc: dict, s: Sample) -> None:
-    """The ProcedureRequest's `subject` points at the Practitioner."""
-    pointer(s.res("procedure-request"), "subject", s.practitioner)
-
-
-@mutation("diagnostic-report-status-invalid", "amended")
-def _dr_amended(doc: dict, s: Sample) -> None:
-    """The DiagnosticReport's status is `amended`."""
-    s.res("diagnostic-report")["status"] = "amended"
-
-
-@mutation("diagnostic-report-subject-wrong", "subject-is-practitioner")
-def _dr_subject(doc: dict, s: Sample) -> None:
-    """The DiagnosticReport's `subject` points at the Practitioner."""
-    pointer(s.res("diagnostic-report"), "subject", s.practitioner)
-
-
-@mutation("specimen-subject-wrong", "subject-is-practitioner")
-def _sp_subject(doc: dict, s: Sample) -> None:
-    """The Specimen's `subject` points at the Practitioner."""
-    pointer(s.res("specimen"), "subject", s.practitioner)
 
 
 # --------------------------------------------------------------------------------------------
