@@ -4,6 +4,7 @@
 
 pub mod bundle_index;
 pub mod code;
+pub mod code_task;
 pub mod input;
 mod passes;
 
