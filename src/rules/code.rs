@@ -15,11 +15,26 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
     ("task-count", super::code_task::task_count),
-    ("task-description-inconsistent", super::code_task::task_description_inconsistent),
-    ("task-document-author-wrong", super::code_task::task_document_author_wrong),
-    ("task-document-not-input", super::code_task::task_document_not_input),
-    ("task-document-subject-wrong", super::code_task::task_document_subject_wrong),
-    ("task-owner-same-as-sender", super::code_task::task_owner_same_as_sender),
+    (
+        "task-description-inconsistent",
+        super::code_task::task_description_inconsistent,
+    ),
+    (
+        "task-document-author-wrong",
+        super::code_task::task_document_author_wrong,
+    ),
+    (
+        "task-document-not-input",
+        super::code_task::task_document_not_input,
+    ),
+    (
+        "task-document-subject-wrong",
+        super::code_task::task_document_subject_wrong,
+    ),
+    (
+        "task-owner-same-as-sender",
+        super::code_task::task_owner_same_as_sender,
+    ),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {

@@ -107,6 +107,7 @@ pub fn task_count(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         [_] => {}
         [first, rest @ ..] => {
+            // The first Task is named, not labelled: a label on it would print the whole Task.
             for &extra in rest {
                 out.push(
                     meta.finding(format!(
@@ -114,8 +115,7 @@ pub fn task_count(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
                         tasks.len()
                     ))
                     .at_node_name(doc, extra)
-                    .label("another Task")
-                    .related(doc.node(*first).name_span, "the first Task"),
+                    .label(format!("another Task besides {}", doc.location(*first))),
                 );
             }
         }
@@ -181,29 +181,27 @@ fn same_target(
             continue;
         }
         let want_url = task_url.unwrap_or("");
-        let (at, found) = refs
-            .iter()
-            .zip(&targets)
-            .find(|(_, t)| t.is_some())
-            .map(|(&r, _)| {
-                let node = reference_node(doc, r).unwrap_or(r);
-                (node, doc.value(node).unwrap_or(""))
-            })
-            .expect("some target resolved");
-        let mut f = meta
-            .finding(format!(
+        let Some((at, found)) =
+            refs.iter()
+                .zip(&targets)
+                .find(|(_, t)| t.is_some())
+                .map(|(&r, _)| {
+                    let node = reference_node(doc, r).unwrap_or(r);
+                    (node, doc.value(node).unwrap_or(""))
+                })
+        else {
+            continue;
+        };
+        // The Task's reference is named in the message, not pointed at: the Task is usually
+        // far from the DocumentReference, and a second label would print everything between.
+        out.push(
+            meta.finding(format!(
                 "`DocumentReference.{element}` references `{found}`, not the {what} \
                  `Task.{task_path}` references (`{want_url}`)"
             ))
             .at_node(doc, at)
-            .label(format!("expected `{want_url}`"));
-        if let Some(r) = task_ref.and_then(|r| reference_node(doc, r)) {
-            f = f.related(
-                doc.node(r).value_span,
-                format!("`Task.{task_path}` references this"),
-            );
-        }
-        out.push(f);
+            .label(format!("expected `{want_url}`")),
+        );
     }
 }
 
@@ -230,10 +228,12 @@ pub fn task_document_not_input(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<
     for dr in of_type(doc, &resources, "DocumentReference") {
         if !inputs.contains(&dr) {
             out.push(
-                meta.finding("this DocumentReference is not the value of any `Task.input`")
-                    .at_node_name(doc, dr)
-                    .label("no Task.input references it")
-                    .related(doc.node(task).name_span, "the Task"),
+                meta.finding(format!(
+                    "this DocumentReference is not the value of any `Task.input` of the Task at `{}`",
+                    doc.location(task)
+                ))
+                .at_node_name(doc, dr)
+                .label("no Task.input references it"),
             );
         }
     }
@@ -316,7 +316,12 @@ pub fn task_description_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mu
         // Spaces are layout, not digits (`999 456 7896`); whether the Patient's value may
         // have them is `cc-patient-nhs-number-invalid`'s question.
         if written != actual.replace(' ', "") {
-            mismatch("NHS Number", written, actual, "the Patient `Task.for` references");
+            mismatch(
+                "NHS Number",
+                written,
+                actual,
+                "the Patient `Task.for` references",
+            );
         }
     }
     let sender = doc
