@@ -26,6 +26,26 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     (
         "medication-request-quantity-text-duplicates-value",
         clin2::quantity_text_duplicates_value,
+    ("task-count", super::code_task::task_count),
+    (
+        "task-description-inconsistent",
+        super::code_task::task_description_inconsistent,
+    ),
+    (
+        "task-document-author-wrong",
+        super::code_task::task_document_author_wrong,
+    ),
+    (
+        "task-document-not-input",
+        super::code_task::task_document_not_input,
+    ),
+    (
+        "task-document-subject-wrong",
+        super::code_task::task_document_subject_wrong,
+    ),
+    (
+        "task-owner-same-as-sender",
+        super::code_task::task_owner_same_as_sender,
     ),
 ];
 
@@ -303,14 +323,16 @@ fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved
 }
 
 fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolved> {
-    // `#` alone points at the containing resource itself.
-    let container = doc.enclosing_resource(node).and_then(|r| {
-        if id.is_empty() {
-            Some(r)
-        } else {
+    // `#` alone points at the containing resource itself. A reference made inside a contained
+    // resource resolves against the resource that contains it; any other against its own
+    // resource (an entry's resource is not contained in the Bundle that holds it).
+    let container = doc.enclosing_resource(node).map(|r| {
+        if doc.name(r) == "contained" {
             doc.parent(r)
                 .and_then(|p| doc.enclosing_resource(p))
-                .or(Some(r))
+                .unwrap_or(r)
+        } else {
+            r
         }
     })?;
     if id.is_empty() {

@@ -5,6 +5,7 @@
 pub mod bundle_index;
 pub mod code;
 pub mod code_clin2;
+pub mod code_task;
 pub mod input;
 mod passes;
 
