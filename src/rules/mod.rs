@@ -4,6 +4,7 @@
 
 pub mod bundle_index;
 pub mod code;
+mod code_comp;
 pub mod input;
 mod passes;
 
