@@ -575,6 +575,17 @@ def _observation_no_list(doc: dict, target: str) -> None:
     add_section(doc, "Observations", url)
 
 
+@mutation("section-list-missing", "two-problems-unlisted", targets=("1.6.0/ge",))
+def _two_problems(doc: dict, target: str) -> None:
+    """Two problems (Conditions), each in a section of its own, with no List grouping them."""
+    for n, (code, display) in enumerate([("44054006", "Diabetes mellitus type 2"),
+                                         ("38341003", "Hypertensive disorder")]):
+        condition = _structured(doc, "Condition")
+        condition["id"] = new_id(doc, f"condition-{n}")
+        condition["code"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
+        add_section(doc, "Problem", add_entry(doc, condition))
+
+
 # ---- binaries and attachments ---------------------------------------------------------------
 
 

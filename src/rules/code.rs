@@ -21,6 +21,7 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("document-bundle-identifier-reused", code_comp::document_bundle_identifier_reused),
     ("document-bundle-resource-not-allowed", code_comp::document_bundle_resource_not_allowed),
     ("section-observation-list-missing", code_comp::section_observation_list_missing),
+    ("section-list-missing", code_comp::section_list_missing),
     ("section-entry-missing-observation", code_comp::section_entry_missing),
     ("section-entry-missing-questionnaire", code_comp::section_entry_missing),
     ("section-entry-missing-referral-request", code_comp::section_entry_missing),

@@ -209,6 +209,22 @@ pub fn section_entry_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
     }
 }
 
+/// Resources that are items of a List some Composition section references.
+fn listed_in_sections(cx: &Context<'_>, view: &Sections) -> HashSet<NodeId> {
+    let doc = cx.doc;
+    view.referenced
+        .iter()
+        .copied()
+        .filter(|&r| doc.resource_type(r) == Some("List"))
+        .flat_map(|list| {
+            doc.children_named(list, "entry")
+                .filter_map(|e| doc.child(e, "item"))
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|item| targets(cx, item))
+        .collect()
+}
+
 /// Each Observation is an item of a List that a Composition section references.
 pub fn section_observation_list_missing(
     meta: &RuleMeta,
@@ -219,18 +235,7 @@ pub fn section_observation_list_missing(
     let Some(view) = section_view(cx) else {
         return;
     };
-    let listed: HashSet<NodeId> = view
-        .referenced
-        .iter()
-        .copied()
-        .filter(|&r| doc.resource_type(r) == Some("List"))
-        .flat_map(|list| {
-            doc.children_named(list, "entry")
-                .filter_map(|e| doc.child(e, "item"))
-                .collect::<Vec<_>>()
-        })
-        .flat_map(|item| targets(cx, item))
-        .collect();
+    let listed = listed_in_sections(cx, &view);
     for observation in view
         .resources
         .iter()
@@ -250,6 +255,58 @@ pub fn section_observation_list_missing(
             )
             .label("not in a listed set of observations"),
         );
+    }
+}
+
+/// Types the "group repeated resources in a List" rule leaves alone: the document's frame (one
+/// each, or attachments with sections of their own), the List itself, and Observations, which
+/// `section-observation-list-missing` asks the same of.
+const NOT_GROUPED: &[&str] = &[
+    "Composition",
+    "Binary",
+    "List",
+    "Patient",
+    "Organization",
+    "Practitioner",
+    "RelatedPerson",
+    "Device",
+    "Encounter",
+    "Location",
+    "Observation",
+];
+
+/// Resources of a clinical type that occurs more than once are items of a List that a
+/// Composition section references.
+pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(view) = section_view(cx) else {
+        return;
+    };
+    let listed = listed_in_sections(cx, &view);
+    let typed = |r: &NodeId| doc.resource_type(*r).filter(|t| !NOT_GROUPED.contains(t));
+    for &resource in &view.resources {
+        let Some(ty) = typed(&resource) else {
+            continue;
+        };
+        let count = view
+            .resources
+            .iter()
+            .filter(|r| typed(r) == Some(ty))
+            .count();
+        if count > 1 && !listed.contains(&resource) {
+            out.push(
+                at_resource(
+                    meta,
+                    doc,
+                    resource,
+                    format!(
+                        "{} is one of {count} {ty} resources but not an item of a List referenced from a Composition section",
+                        describe(doc, resource)
+                    ),
+                )
+                .label(format!("one of {count} `{ty}` resources, not grouped in a List")),
+            );
+        }
     }
 }
 
