@@ -24,6 +24,7 @@
 //! - `…_consent.xml`: the unresolved `Composition.subject` (GPCM-SD-OC-008) is
 //!   `reference-unresolved`'s finding; `composition-subject-wrong` only judges references that
 //!   resolve.
+//!
 //! Defects outside these packs (NHS numbers failing Modulus 11, names, MESH control files,
 //! clinical coding) are not asserted here; the integrator extends the lists.
 

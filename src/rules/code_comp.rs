@@ -175,8 +175,14 @@ const SECTION_ENTRY_TYPES: &[(&str, &str)] = &[
     ),
     ("section-entry-missing-immunization", "Immunization"),
     ("section-entry-missing-condition", "Condition"),
-    ("section-entry-missing-procedure-request", "ProcedureRequest"),
-    ("section-entry-missing-diagnostic-report", "DiagnosticReport"),
+    (
+        "section-entry-missing-procedure-request",
+        "ProcedureRequest",
+    ),
+    (
+        "section-entry-missing-diagnostic-report",
+        "DiagnosticReport",
+    ),
     ("section-entry-missing-specimen", "Specimen"),
 ];
 
@@ -226,11 +232,7 @@ fn listed_in_sections(cx: &Context<'_>, view: &Sections) -> HashSet<NodeId> {
 }
 
 /// Each Observation is an item of a List that a Composition section references.
-pub fn section_observation_list_missing(
-    meta: &RuleMeta,
-    cx: &Context<'_>,
-    out: &mut Vec<Finding>,
-) {
+pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     let Some(view) = section_view(cx) else {
         return;
@@ -345,6 +347,77 @@ pub fn composition_encounter_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mu
     );
 }
 
+/// Whether `resource` is a resource of a concrete STU3 type: content that is not (a misspelt or
+/// missing resource type) is the structural rules' finding, and judging it here would report
+/// one defect twice.
+fn is_resource(doc: &Document, resource: NodeId) -> bool {
+    doc.resource_type(resource)
+        .is_some_and(|t| crate::fhir::defs::stu3().is_concrete_resource_type(t))
+}
+
+/// `Composition.encounter`, when present, resolves to an Encounter. (A data `resolves-to` would
+/// also report targets that are no valid resource, which the structural rules report.)
+pub fn composition_encounter_wrong(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(payload) = payload(cx) else {
+        return;
+    };
+    let Some(comp) = composition(doc, &payload_resources(doc, payload)) else {
+        return;
+    };
+    let Some(encounter) = doc.child(comp, "encounter") else {
+        return;
+    };
+    let Some(reference) = doc.child(encounter, "reference") else {
+        return;
+    };
+    let Some(target) = doc
+        .value(reference)
+        .and_then(|v| cx.bundle.resolve(doc, reference, v))
+        .and_then(|i| cx.bundle.entries[i].resource)
+        .filter(|&r| is_resource(doc, r))
+    else {
+        return;
+    };
+    let ty = doc.resource_type(target).unwrap_or("");
+    if ty != "Encounter" {
+        out.push(
+            meta.finding(format!(
+                "`Composition.encounter` points at a `{ty}`, expected an `Encounter`"
+            ))
+            .at_node(doc, reference)
+            .label(format!("points at a `{ty}`")),
+        );
+    }
+}
+
+/// Every resource of the message and of its document Bundle has an `id`.
+pub fn document_bundle_resource_id_missing(
+    meta: &RuleMeta,
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let doc = cx.doc;
+    let mut resources: Vec<NodeId> = doc
+        .children_named(doc.root(), "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .collect();
+    if let Some(payload) = payload(cx) {
+        resources.extend(payload_resources(doc, payload));
+    }
+    for resource in resources {
+        if is_resource(doc, resource) && doc.child(resource, "id").is_none() {
+            let ty = doc.resource_type(resource).unwrap_or("resource");
+            out.push(
+                meta.finding(format!("this {ty} has no `id`"))
+                    .at_node_name(doc, resource)
+                    .label("no `id` here")
+                    .absent(resource, "id"),
+            );
+        }
+    }
+}
+
 /// The document Bundle's identifier is not the message Bundle's.
 pub fn document_bundle_identifier_reused(
     meta: &RuleMeta,
@@ -369,7 +442,10 @@ pub fn document_bundle_identifier_reused(
             ))
             .at_node(doc, inner)
             .label("same value as the message Bundle's identifier")
-            .related(doc.node(outer).value_span, "the message Bundle's identifier"),
+            .related(
+                doc.node(outer).value_span,
+                "the message Bundle's identifier",
+            ),
         );
     }
 }
@@ -430,7 +506,10 @@ pub fn document_bundle_resource_not_allowed(
         _ => &[PAYLOAD_1_3, PAYLOAD_1_4, PAYLOAD_1_5],
     };
     for resource in payload_resources(doc, payload) {
-        let Some(ty) = doc.resource_type(resource) else {
+        let Some(ty) = doc
+            .resource_type(resource)
+            .filter(|_| is_resource(doc, resource))
+        else {
             continue;
         };
         if !tables.iter().any(|t| t.contains(&ty)) {
