@@ -4,6 +4,7 @@
 
 use super::bundle_index::split_relative;
 use super::code_clin2 as clin2;
+use super::code_comp;
 use super::Context;
 use crate::checks::CodeFn;
 use crate::document::{Document, NodeId, NodeKind};
@@ -46,6 +47,106 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     (
         "task-owner-same-as-sender",
         super::code_task::task_owner_same_as_sender,
+        "attachment-message-too-large",
+        code_comp::attachment_message_too_large,
+    ),
+    ("binary-section-missing", code_comp::binary_section_missing),
+    (
+        "composition-encounter-missing",
+        code_comp::composition_encounter_missing,
+    ),
+    (
+        "composition-encounter-wrong",
+        code_comp::composition_encounter_wrong,
+    ),
+    (
+        "document-bundle-resource-id-missing",
+        code_comp::document_bundle_resource_id_missing,
+    ),
+    (
+        "document-bundle-identifier-reused",
+        code_comp::document_bundle_identifier_reused,
+    ),
+    (
+        "document-bundle-resource-not-allowed",
+        code_comp::document_bundle_resource_not_allowed,
+    ),
+    (
+        "section-observation-list-missing",
+        code_comp::section_observation_list_missing,
+    ),
+    ("section-list-missing", code_comp::section_list_missing),
+    (
+        "section-entry-missing-observation",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-questionnaire",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-referral-request",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-task",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-consent",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-location",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-medication",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-immunization",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-condition",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-procedure-request",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-diagnostic-report",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-specimen",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-questionnaire-response",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-document-reference",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-allergy-intolerance",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-family-member-history",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-medication-request",
+        code_comp::section_entry_missing,
+    ),
+    (
+        "section-entry-missing-medication-statement",
+        code_comp::section_entry_missing,
     ),
 ];
 

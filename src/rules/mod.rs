@@ -6,6 +6,7 @@ pub mod bundle_index;
 pub mod code;
 pub mod code_clin2;
 pub mod code_task;
+mod code_comp;
 pub mod input;
 mod passes;
 
