@@ -56,7 +56,7 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
                 max_text = max.to_string();
                 vars.push(("max", &max_text));
             }
-            out.push(rule.finding_at(node, &vars, Some(label)));
+            out.push(rule.finding_at(node, &vars, Some(label)).bad_value(node));
         }
     }
 }
