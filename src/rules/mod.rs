@@ -7,6 +7,7 @@ pub mod code;
 pub mod code_clin2;
 pub mod code_task;
 mod code_comp;
+mod code_clin1;
 pub mod input;
 mod passes;
 
