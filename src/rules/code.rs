@@ -3,9 +3,9 @@
 //! (`check = { kind = "code" }`); [`lookup`] binds a rule name to its function here.
 
 use super::bundle_index::split_relative;
+use super::code_clin1 as clin1;
 use super::code_clin2 as clin2;
 use super::code_comp;
-use super::code_clin1 as clin1;
 use super::Context;
 use crate::checks::CodeFn;
 use crate::document::{Document, NodeId, NodeKind};
@@ -28,6 +28,7 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     (
         "medication-request-quantity-text-duplicates-value",
         clin2::quantity_text_duplicates_value,
+    ),
     ("task-count", super::code_task::task_count),
     (
         "task-description-inconsistent",
@@ -48,6 +49,8 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     (
         "task-owner-same-as-sender",
         super::code_task::task_owner_same_as_sender,
+    ),
+    (
         "attachment-message-too-large",
         code_comp::attachment_message_too_large,
     ),

@@ -4,10 +4,10 @@
 
 pub mod bundle_index;
 pub mod code;
-pub mod code_clin2;
-pub mod code_task;
-mod code_comp;
 mod code_clin1;
+pub mod code_clin2;
+mod code_comp;
+pub mod code_task;
 pub mod input;
 mod passes;
 
