@@ -46,10 +46,11 @@ fn stu3_tables(out_dir: &Path) {
         // The tables borrow their strings from the text, as in the crate.
         Box::leak(text.into_boxed_str())
     };
-    let defs = defs::Defs::parse(read("src/fhir/stu3_defs.tsv")).unwrap_or_else(|e| {
+    let text = read("src/fhir/stu3_defs.tsv");
+    let defs = defs::Defs::parse(text).unwrap_or_else(|e| {
         panic!("src/fhir/stu3_defs.tsv: {e}; regenerate it with tools/gen_stu3_defs.py")
     });
-    std::fs::write(out_dir.join("stu3_defs.rs"), defs.to_rust()).unwrap();
+    std::fs::write(out_dir.join("stu3_defs.rs"), defs.to_rust(text)).unwrap();
     let sets = binding::ValueSets::parse(read("src/structural/stu3_valuesets.tsv"))
         .unwrap_or_else(|e| {
             panic!("src/structural/stu3_valuesets.tsv: {e}; regenerate it with tools/gen_stu3_valuesets.py")

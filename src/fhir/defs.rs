@@ -7,8 +7,8 @@
 //! banner documents its columns.
 //!
 //! `build.rs` parses the table with this very module ([`Defs::parse`]) and writes the result,
-//! lookup tables included, as a Rust constant ([`Defs::to_rust`]) that [`stu3`] returns: no run
-//! parses or indexes anything, and validation never needs the package at run time.
+//! lookup tables included, as Rust statics ([`Defs::to_rust`]) behind [`stu3`]: no run parses
+//! or indexes anything, and validation never needs the package at run time.
 //!
 //! A node of a document is located by a [`Ctx`]: the type whose snapshot describes the node and
 //! the element inside that snapshot. [`Defs::child`] moves from a node to a named child and
@@ -24,91 +24,128 @@ use std::fmt::{self, Write as _};
 /// The FHIR STU3 base definitions, generated from `stu3_defs.tsv` at build time.
 #[cfg(stu3_tables)]
 pub fn stu3() -> &'static Defs {
-    &STU3
+    static STU3: std::sync::OnceLock<Defs> = std::sync::OnceLock::new();
+    STU3.get_or_init(embedded::defs)
 }
 
+/// The tables `build.rs` generates ([`Defs::to_rust`]), and their conversion to [`Defs`].
+///
+/// They hold integers only: strings are offsets into the TSV text, embedded beside them. A
+/// table of `&str` fields would be cheaper to use but not to load: every pointer in a static is
+/// relocated by the loader at start-up, and the 1.2 MB of pages holding them copied, in every
+/// process, including those that never look a definition up. Built from the integers, the
+/// elements cost about 0.2 M instructions, once, on first use (on a spare core for a check,
+/// see `cli::run`); the lookup tables and child lists are used in place.
 #[cfg(stu3_tables)]
-static STU3: Defs = include!(concat!(env!("OUT_DIR"), "/stu3_defs.rs"));
+mod embedded {
+    use super::*;
 
-// Constructors that keep the generated table (`Defs::to_rust`) short.
+    include!(concat!(env!("OUT_DIR"), "/stu3_defs.rs"));
 
-#[cfg(stu3_tables)]
-const FREE_SLOT: Slot = Slot(0, EMPTY, 0);
+    /// The text the tables' string offsets point into. A `static`, so that it has one address
+    /// (the test comparing the embedded and parsed tables relies on it).
+    pub(super) static TSV: &str = include_str!("stu3_defs.tsv");
 
-#[cfg(stu3_tables)]
-const fn gen_ctx(ty: u16, node: u32) -> Option<Ctx> {
-    Some(Ctx { ty, node })
-}
+    fn text(offset: u32, len: u32) -> &'static str {
+        &TSV[offset as usize..offset as usize + len as usize]
+    }
 
-#[cfg(stu3_tables)]
-const fn gen_type(
-    name: &'static str,
-    kind: Kind,
-    is_abstract: bool,
-    base: Option<&'static str>,
-    json_type: Option<JsonType>,
-    value_regex: Option<&'static str>,
-    root: u32,
-) -> TypeInfo {
-    TypeInfo {
-        name,
-        kind,
-        is_abstract,
-        base,
-        json_type,
-        value_regex,
-        root,
+    fn optional(offset: u32, len: u32) -> Option<&'static str> {
+        (offset != NONE).then(|| text(offset, len))
+    }
+
+    fn ctx(ty: u32, node: u32) -> Option<Ctx> {
+        (ty != NONE).then_some(Ctx {
+            ty: ty as u16,
+            node,
+        })
+    }
+
+    fn kind(code: u32) -> Kind {
+        match code {
+            0 => Kind::Resource,
+            1 => Kind::Complex,
+            _ => Kind::Primitive,
+        }
+    }
+
+    fn json_type(code: u32) -> Option<JsonType> {
+        match code {
+            1 => Some(JsonType::String),
+            2 => Some(JsonType::Boolean),
+            3 => Some(JsonType::Number),
+            _ => None,
+        }
+    }
+
+    pub(super) fn defs() -> Defs {
+        assert_eq!(
+            TSV.len(),
+            TSV_LEN,
+            "src/fhir/stu3_defs.tsv changed after build.rs read it"
+        );
+        static REFS: std::sync::OnceLock<Vec<TypeRef>> = std::sync::OnceLock::new();
+        let refs = REFS.get_or_init(|| {
+            TYPE_REFS
+                .iter()
+                .map(|r| TypeRef {
+                    code: text(r[0], r[1]),
+                    profile: optional(r[2], r[3]),
+                    targets: text(r[4], r[5]),
+                    content: ctx(r[6], r[7]),
+                })
+                .collect()
+        });
+        let types = TYPES
+            .iter()
+            .map(|t| TypeInfo {
+                name: text(t[0], t[1]),
+                kind: kind(t[2]),
+                is_abstract: t[3] != 0,
+                base: optional(t[4], t[5]),
+                json_type: json_type(t[6]),
+                value_regex: optional(t[7], t[8]),
+                root: t[9],
+            })
+            .collect();
+        let elements = ELEMENTS
+            .iter()
+            .map(|e| ElementDef {
+                path: text(e[0], e[1]),
+                name: text(e[2], e[3]),
+                min: e[4],
+                max: (e[5] != NONE).then_some(e[5]),
+                types: Cow::Borrowed(&refs[e[6] as usize..e[6] as usize + e[7] as usize]),
+                content_reference: optional(e[8], e[9]),
+                required_binding: optional(e[10], e[11]),
+                regex: optional(e[12], e[13]),
+                is_choice: e[14] != 0,
+                ty: e[15] as u16,
+                content: ctx(e[16], e[17]),
+                children_start: e[18],
+                children_len: e[19],
+            })
+            .collect();
+        Defs {
+            types: Cow::Owned(types),
+            type_table: NameTable {
+                slots: Cow::Borrowed(&TYPE_TABLE_SLOTS),
+                len: TYPE_TABLE.0,
+                shift: TYPE_TABLE.1,
+            },
+            elements: Cow::Owned(elements),
+            child_list: Cow::Borrowed(&CHILD_LIST),
+            child_table: NameTable {
+                slots: Cow::Borrowed(&CHILD_TABLE_SLOTS),
+                len: CHILD_TABLE.0,
+                shift: CHILD_TABLE.1,
+            },
+        }
     }
 }
 
-#[cfg(stu3_tables)]
-const fn gen_ref(
-    code: &'static str,
-    profile: Option<&'static str>,
-    targets: &'static str,
-    content: Option<Ctx>,
-) -> TypeRef {
-    TypeRef {
-        code,
-        profile,
-        targets,
-        content,
-    }
-}
-
-#[cfg(stu3_tables)]
-#[allow(clippy::too_many_arguments)]
-const fn gen_element(
-    path: &'static str,
-    name: &'static str,
-    min: u32,
-    max: Option<u32>,
-    types: &'static [TypeRef],
-    content_reference: Option<&'static str>,
-    required_binding: Option<&'static str>,
-    regex: Option<&'static str>,
-    is_choice: bool,
-    ty: u16,
-    content: Option<Ctx>,
-    children_start: u32,
-    children_len: u32,
-) -> ElementDef {
-    ElementDef {
-        path,
-        name,
-        min,
-        max,
-        types: Cow::Borrowed(types),
-        content_reference,
-        required_binding,
-        regex,
-        is_choice,
-        ty,
-        content,
-        children_start,
-        children_len,
-    }
-}
+/// "No value" in the generated integer tables.
+const NONE: u32 = u32::MAX;
 
 /// Where a node sits in the definitions: the type whose snapshot describes it and the element
 /// path inside it.
@@ -434,87 +471,108 @@ impl Defs {
         None
     }
 
-    /// The definitions as a Rust expression of type `Defs`, for `build.rs` to embed: every
-    /// lookup table is written out as built, so the embedded copy needs no work at run time.
-    /// It uses the `gen_*` constructors below.
+    /// The definitions as Rust items for `build.rs` to embed (see [`stu3`]): every table as
+    /// built, lookup tables included, so that nothing is parsed or indexed at run time, and
+    /// strings as `offset, length` into `text`, the table they were parsed from. An absent
+    /// string or context is [`NONE`].
     #[doc(hidden)]
-    pub fn to_rust(&self) -> String {
-        fn ctx(out: &mut String, ctx: Option<Ctx>) {
-            match ctx {
-                Some(Ctx { ty, node }) => write!(out, "gen_ctx({ty},{node})"),
-                None => write!(out, "None"),
+    pub fn to_rust(&self, text: &str) -> String {
+        let span = |s: &str| -> [u32; 2] {
+            if s.is_empty() {
+                return [0, 0];
             }
-            .unwrap();
-        }
-        fn table(out: &mut String, field: &str, table: &NameTable) {
-            writeln!(out, "    {field}: NameTable {{ slots: Cow::Borrowed(&[").unwrap();
-            for chunk in table.slots.chunks(8) {
-                out.push_str("       ");
-                for &Slot(key, value, tag) in chunk {
-                    if value == EMPTY {
-                        out.push_str(" FREE_SLOT,");
-                    } else {
-                        write!(out, " Slot({key},{value},{tag}),").unwrap();
-                    }
-                }
-                out.push('\n');
+            let offset = (s.as_ptr() as usize)
+                .checked_sub(text.as_ptr() as usize)
+                .filter(|&o| o + s.len() <= text.len())
+                .expect("every string of the definitions is a slice of their text");
+            [offset as u32, s.len() as u32]
+        };
+        let optional = |s: Option<&str>| s.map_or([NONE, 0], span);
+        let ctx = |c: Option<Ctx>| c.map_or([NONE, 0], |c| [u32::from(c.ty), c.node]);
+        let mut out = String::new();
+        let mut array = |name: &str, width: usize, rows: Vec<Vec<u32>>| {
+            let n = rows.len();
+            writeln!(out, "static {name}: [[u32; {width}]; {n}] = [").unwrap();
+            for row in rows {
+                debug_assert_eq!(row.len(), width);
+                let cells: Vec<String> = row.iter().map(u32::to_string).collect();
+                writeln!(out, "    [{}],", cells.join(",")).unwrap();
             }
-            let (len, shift) = (table.len, table.shift);
-            writeln!(out, "    ]), len: {len}, shift: {shift} }},").unwrap();
-        }
-        let mut out = String::from("Defs {\n    types: Cow::Borrowed(&[\n");
-        for t in self.types.iter() {
-            let json = match t.json_type {
-                Some(json) => format!("Some(JsonType::{json:?})"),
-                None => "None".to_string(),
-            };
-            writeln!(
-                out,
-                "        gen_type({:?}, Kind::{:?}, {}, {:?}, {json}, {:?}, {}),",
-                t.name, t.kind, t.is_abstract, t.base, t.value_regex, t.root
-            )
-            .unwrap();
-        }
-        out.push_str("    ]),\n");
-        table(&mut out, "type_table", &self.type_table);
-        out.push_str("    elements: Cow::Borrowed(&[\n");
+            out.push_str("];\n");
+        };
+        let types = self
+            .types
+            .iter()
+            .map(|t| {
+                let kind = match t.kind {
+                    Kind::Resource => 0,
+                    Kind::Complex => 1,
+                    Kind::Primitive => 2,
+                };
+                let json = match t.json_type {
+                    None => 0,
+                    Some(JsonType::String) => 1,
+                    Some(JsonType::Boolean) => 2,
+                    Some(JsonType::Number) => 3,
+                };
+                let mut row = span(t.name).to_vec();
+                row.extend([kind, u32::from(t.is_abstract)]);
+                row.extend(optional(t.base));
+                row.push(json);
+                row.extend(optional(t.value_regex));
+                row.push(t.root);
+                row
+            })
+            .collect();
+        array("TYPES", 10, types);
+        let mut refs = Vec::new();
+        let mut elements = Vec::new();
         for e in self.elements.iter() {
-            write!(
-                out,
-                "        gen_element({:?}, {:?}, {}, {:?}, &[",
-                e.path, e.name, e.min, e.max
-            )
-            .unwrap();
+            let start = refs.len() as u32;
             for t in e.types.iter() {
-                write!(
-                    out,
-                    "gen_ref({:?}, {:?}, {:?}, ",
-                    t.code, t.profile, t.targets
-                )
-                .unwrap();
-                ctx(&mut out, t.content);
-                out.push_str("), ");
+                let mut row = span(t.code).to_vec();
+                row.extend(optional(t.profile));
+                row.extend(span(t.targets));
+                row.extend(ctx(t.content));
+                refs.push(row);
             }
-            write!(
-                out,
-                "], {:?}, {:?}, {:?}, {}, {}, ",
-                e.content_reference, e.required_binding, e.regex, e.is_choice, e.ty
-            )
-            .unwrap();
-            ctx(&mut out, e.content);
-            writeln!(out, ", {}, {}),", e.children_start, e.children_len).unwrap();
+            let mut row = span(e.path).to_vec();
+            row.extend(span(e.name));
+            row.extend([e.min, e.max.unwrap_or(NONE), start, e.types.len() as u32]);
+            row.extend(optional(e.content_reference));
+            row.extend(optional(e.required_binding));
+            row.extend(optional(e.regex));
+            row.extend([u32::from(e.is_choice), u32::from(e.ty)]);
+            row.extend(ctx(e.content));
+            row.extend([e.children_start, e.children_len]);
+            elements.push(row);
         }
-        out.push_str("    ]),\n    child_list: Cow::Borrowed(&[\n");
+        array("TYPE_REFS", 8, refs);
+        array("ELEMENTS", 20, elements);
+        let mut table = |name: &str, table: &NameTable| {
+            let n = table.slots.len();
+            writeln!(out, "static {name}_SLOTS: [Slot; {n}] = [").unwrap();
+            for chunk in table.slots.chunks(8) {
+                let cells: Vec<String> = chunk
+                    .iter()
+                    .map(|Slot(key, value, tag)| format!("Slot({key},{value},{tag})"))
+                    .collect();
+                writeln!(out, "    {},", cells.join(",")).unwrap();
+            }
+            out.push_str("];\n");
+            let (len, shift) = (table.len, table.shift);
+            writeln!(out, "const {name}: (usize, u32) = ({len}, {shift});").unwrap();
+        };
+        table("TYPE_TABLE", &self.type_table);
+        table("CHILD_TABLE", &self.child_table);
+        let n = self.child_list.len();
+        writeln!(out, "static CHILD_LIST: [u32; {n}] = [").unwrap();
         for chunk in self.child_list.chunks(16) {
-            out.push_str("       ");
-            for id in chunk {
-                write!(out, " {id},").unwrap();
-            }
-            out.push('\n');
+            let cells: Vec<String> = chunk.iter().map(u32::to_string).collect();
+            writeln!(out, "    {},", cells.join(",")).unwrap();
         }
-        out.push_str("    ]),\n");
-        table(&mut out, "child_table", &self.child_table);
-        out.push_str("}\n");
+        out.push_str("];\n");
+        writeln!(out, "const TSV_LEN: usize = {};", text.len()).unwrap();
         out
     }
 
@@ -1056,8 +1114,9 @@ string.value\t0\t1\t\t\t\t[ \\S]+
     /// The table embedded at build time is exactly what parsing the committed TSV gives.
     #[test]
     fn embedded_table_matches_the_tsv() {
-        let parsed = Defs::parse(include_str!("stu3_defs.tsv")).expect("the TSV parses");
-        assert!(parsed.to_rust() == stu3().to_rust());
+        let text = embedded::TSV;
+        let parsed = Defs::parse(text).expect("the TSV parses");
+        assert!(parsed.to_rust(text) == stu3().to_rust(text));
     }
 
     #[test]
