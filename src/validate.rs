@@ -54,13 +54,13 @@ pub fn validate_bytes(
             findings.extend(notices);
             spec = Some(cx.version.clone());
             use_case = Some(cx.use_case.clone());
-            registry.check(doc, parsed.kind, cx, &mut findings);
+            registry.check(doc, parsed.kind, cx, &options.selection, &mut findings);
         } else {
             let cx = crate::rules::SpecContext {
                 version: String::new(),
                 use_case: String::new(),
             };
-            registry.check(doc, parsed.kind, cx, &mut findings);
+            registry.check(doc, parsed.kind, cx, &options.selection, &mut findings);
         }
     }
     findings.retain(|f| options.selection.keeps(f));

@@ -1214,6 +1214,23 @@ def _response_code_retired(doc: dict, release: str) -> None:
 
 
 
+@mutation("response-issue-coding-count", "two-codings")
+def _response_two_codings(doc: dict, release: str) -> None:
+    """The issue's `details` carries the Success coding twice."""
+    codings = response_outcome(doc)["issue"][0]["details"]["coding"]
+    codings.append(copy.deepcopy(codings[0]))
+
+
+@mutation("response-code-outside-gpcm-range", "business-code-of-another-service")
+def _response_code_out_of_range(doc: dict, release: str) -> None:
+    """The response code is `30004` (Patient known here and recently deceased): positive and
+    defined by ITK3 (ok / information / informational, like 20013), but outside the business
+    range 30001-30003 GP Connect Messaging names."""
+    coding = response_outcome(doc)["issue"][0]["details"]["coding"][0]
+    coding["code"] = "30004"
+    coding["display"] = "Patient known here and recently deceased"
+
+
 @mutation("response-diagnostics-missing", "payload-failure-without-diagnostics")
 def _response_no_diagnostics(doc: dict, release: str) -> None:
     """A negative response (20009 Payload validation failure, mapped consistently) with no
