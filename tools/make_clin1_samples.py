@@ -493,6 +493,9 @@ set_value("List", "mode", "changes", "list-mode-not-snapshot", "changes")
 delete("List", "title", "list-title-missing")
 set_value("List", "title", "Online consultation answers", "list-title-not-code-display", "own-title")
 set_value("List", "code", snomed("1102421000000108", "Miscellaneous record"), "list-code-wrong", "other-code")
+set_value("List", "code", {"coding": [{"system": "https://consult.example.org/fhir/CodeSystem/list-type",
+                                       "code": "answers", "display": "Miscellaneous record"}]},
+          "list-code-wrong", "local-code-only")
 point("List", "subject", practitioner, "list-subject-not-patient", "subject-practitioner")
 
 

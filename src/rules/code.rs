@@ -152,6 +152,7 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
         "section-entry-missing-medication-statement",
         code_comp::section_entry_missing,
     ),
+    ("list-code-wrong", clin1::list_code),
     ("list-missing-for-observations", clin1::list_missing),
     ("list-observation-not-listed", clin1::not_listed),
     (

@@ -61,6 +61,60 @@ fn listed(cx: &Context<'_>, lists: &[NodeId]) -> HashSet<NodeId> {
         .collect()
 }
 
+const SNOMED: &str = "http://snomed.info/sct";
+const MISCELLANEOUS_RECORD: &str = "826501000000100";
+
+/// GPCM-SD-OC-044 / GE-044 / SU-xx-044: a List of Observations is coded SNOMED CT
+/// `826501000000100` (Miscellaneous record). Lists of other resources (GPCM-SD-026 groups
+/// repeated resources in Lists too) have no code fixed, so only Lists with an Observation item
+/// are checked: data cannot scope a rule by what a reference points at.
+pub fn list_code(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(bundle) = payload(cx) else { return };
+    let resources = payload_resources(doc, bundle);
+    for list in of_type(doc, &resources, "List") {
+        let holds_observation = doc
+            .children_named(list, "entry")
+            .filter_map(|e| doc.child(e, "item"))
+            .flat_map(|item| targets(cx, item))
+            .any(|t| doc.resource_type(t) == Some("Observation"));
+        if !holds_observation {
+            continue;
+        }
+        let snomed: Vec<NodeId> = doc
+            .children_named(list, "code")
+            .flat_map(|c| doc.children_named(c, "coding"))
+            .filter(|c| doc.get_value(*c, "system") == Some(SNOMED))
+            .collect();
+        let codes: Vec<NodeId> = snomed
+            .iter()
+            .filter_map(|&c| doc.child(c, "code"))
+            .collect();
+        if codes.is_empty() {
+            let at = doc.child(list, "code").unwrap_or(list);
+            out.push(
+                meta.finding(format!(
+                    "this List of Observations has no SNOMED CT code, expected `{MISCELLANEOUS_RECORD}`"
+                ))
+                .at_node_name(doc, at)
+                .label(format!("expected `{MISCELLANEOUS_RECORD}` in here")),
+            );
+        }
+        for code in codes {
+            let found = doc.value(code).unwrap_or("");
+            if found != MISCELLANEOUS_RECORD {
+                out.push(
+                    meta.finding(format!(
+                        "`List.code` is `{found}`, expected `{MISCELLANEOUS_RECORD}`"
+                    ))
+                    .at_node(doc, code)
+                    .label(format!("expected `{MISCELLANEOUS_RECORD}`")),
+                );
+            }
+        }
+    }
+}
+
 /// GPCM-SD-OC-040 / GE-040 / SU-xx-040: when Observations are sent, a List is sent too. Reported
 /// once, at the first Observation; which Observations the List leaves out is
 /// `list-observation-not-listed`'s finding.
