@@ -83,6 +83,9 @@ pub fn detect(
     spec: &SpecFile,
     pins: &Pins,
 ) -> (SpecContext, Vec<Finding>) {
+    if matches!(kind, InputKind::MeshControl | InputKind::MeshHeaders) {
+        return crate::mesh::detect::detect(doc, spec, pins);
+    }
     let mut notices = Vec::new();
     if kind == InputKind::Response {
         return (response_context(spec, pins), notices);

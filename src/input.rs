@@ -20,6 +20,9 @@ pub enum InputKind {
     MeshControl,
     /// MESH API `Mex-*` headers.
     MeshHeaders,
+    /// A MESH status or error report: a `StatusRecord`, or a control file with `MessageType`
+    /// `Report` (what the MESH client leaves in the sender's inbox when delivery failed).
+    MeshReport,
     /// A FHIR resource that is not a Bundle.
     FhirResource,
     Unknown,
@@ -32,6 +35,7 @@ impl InputKind {
             InputKind::Response => "response",
             InputKind::MeshControl => "mesh-control",
             InputKind::MeshHeaders => "mesh-headers",
+            InputKind::MeshReport => "mesh-report",
             InputKind::FhirResource => "fhir-resource",
             InputKind::Unknown => "unknown",
         }
@@ -183,7 +187,15 @@ fn classify(doc: &Document) -> InputKind {
     let root = doc.root();
     if doc.node(root).kind != NodeKind::Resource {
         return match doc.name(root) {
-            "DTSControl" | "StatusRecord" => InputKind::MeshControl,
+            "DTSControl"
+                if doc
+                    .get_value(root, "MessageType")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("report")) =>
+            {
+                InputKind::MeshReport
+            }
+            "DTSControl" => InputKind::MeshControl,
+            "StatusRecord" => InputKind::MeshReport,
             headers::ROOT => InputKind::MeshHeaders,
             _ => InputKind::Unknown,
         };

@@ -15,9 +15,16 @@
 //! - `resolves-to`: `types`, optional `profile`: every selected Reference resolves to an entry
 //!   resource of one of the types (declaring the profile).
 //! - `resource-type`: `type`: the selected node is a resource of that type.
+//! - `max-lengths`: `limits` (child name → length): children of the selected nodes are at most
+//!   that many characters long.
+//! - `no-control-characters`: no value in or below the selected nodes holds U+0000–U+001F.
+//! - `children-allowed`: `values`: every child of the selected nodes has one of these names.
+//! - `mesh-address`: `gpprovider`, `date`, `report`: a MESH recipient address (see [`address`]).
 //! - `code`: a Rust-coded check named after the rule (`src/rules/code.rs`), for what data cannot
 //!   express.
 
+pub mod address;
+pub mod children;
 mod presence;
 mod reference;
 mod value;
@@ -71,6 +78,14 @@ pub enum Check {
     ResourceType {
         resource_type: String,
     },
+    MaxLengths {
+        limits: Vec<(String, usize)>,
+    },
+    NoControlCharacters,
+    ChildrenAllowed {
+        names: Vec<String>,
+    },
+    MeshAddress(address::AddressCheck),
     Code(CodeFn),
 }
 
@@ -96,6 +111,10 @@ impl Check {
             "profile-declared" => &["kind", "profile", "optional"],
             "resolves-to" => &["kind", "types", "profile", "optional"],
             "resource-type" => &["kind", "type"],
+            "max-lengths" => &["kind", "limits"],
+            "no-control-characters" => &["kind"],
+            "children-allowed" => &["kind", "values"],
+            "mesh-address" => &["kind", "gpprovider", "date", "report", "optional"],
             other => return Err(format!("unknown check kind `{other}`")),
         };
         if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -151,6 +170,14 @@ impl Check {
             "resource-type" => Check::ResourceType {
                 resource_type: p.str("type")?,
             },
+            "max-lengths" => Check::MaxLengths {
+                limits: children::compile_limits(table)?,
+            },
+            "no-control-characters" => Check::NoControlCharacters,
+            "children-allowed" => Check::ChildrenAllowed {
+                names: p.strs("values")?,
+            },
+            "mesh-address" => Check::MeshAddress(address::AddressCheck::compile(table)?),
             "code" => Check::Code(
                 crate::rules::code::lookup(rule_name)
                     .ok_or_else(|| format!("no Rust check is registered for rule `{rule_name}`"))?,
@@ -178,6 +205,10 @@ impl Check {
             Check::ProfileDeclared { .. }
             | Check::ResolvesTo { .. }
             | Check::ResourceType { .. } => reference::run(self, rule, sel, out),
+            Check::MaxLengths { .. }
+            | Check::NoControlCharacters
+            | Check::ChildrenAllowed { .. } => children::run(self, rule, sel, out),
+            Check::MeshAddress(check) => check.run(rule, sel, out),
             Check::Code(f) => f(rule.meta, rule.cx, out),
         }
     }

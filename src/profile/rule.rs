@@ -99,6 +99,7 @@ const KINDS: &[(&str, InputKind)] = &[
     ("response", InputKind::Response),
     ("mesh-control", InputKind::MeshControl),
     ("mesh-headers", InputKind::MeshHeaders),
+    ("mesh-report", InputKind::MeshReport),
     ("fhir-resource", InputKind::FhirResource),
 ];
 

@@ -14,6 +14,49 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
+    // MESH metadata with its message, and responses with their request (src/mesh).
+    (
+        "mesh-demographics-mismatch",
+        crate::mesh::cross::demographics_mismatch,
+    ),
+    (
+        "mesh-sender-endpoint-mismatch",
+        crate::mesh::cross::sender_endpoint_mismatch,
+    ),
+    (
+        "ctl-local-id-not-sender",
+        crate::mesh::cross::local_id_not_sender,
+    ),
+    (
+        "mex-local-id-not-sender",
+        crate::mesh::cross::local_id_not_sender,
+    ),
+    (
+        "mesh-request-workflow-is-ack",
+        crate::mesh::cross::request_workflow_is_ack,
+    ),
+    (
+        "mesh-response-workflow-not-ack",
+        crate::mesh::cross::response_workflow_not_ack,
+    ),
+    ("mesh-report-error", crate::mesh::status::report_error),
+    ("mesh-report-success", crate::mesh::status::report_success),
+    (
+        "response-request-identifier-mismatch",
+        crate::mesh::responses::request_identifier_mismatch,
+    ),
+    (
+        "response-sender-reference-mismatch",
+        crate::mesh::responses::sender_reference_mismatch,
+    ),
+    (
+        "response-duplicate",
+        crate::mesh::responses::response_duplicate,
+    ),
+    (
+        "response-unpaired",
+        crate::mesh::responses::response_unpaired,
+    ),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {

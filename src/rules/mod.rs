@@ -28,6 +28,9 @@ pub struct Context<'a> {
     pub kind: InputKind,
     pub bundle: BundleIndex<'a>,
     pub spec: SpecContext,
+    /// The files validated together with this one (MESH metadata with its message, a response
+    /// with its request); `None` when the file is validated alone.
+    pub peers: Option<&'a crate::mesh::Peers<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +40,7 @@ impl<'a> Context<'a> {
             kind,
             bundle: BundleIndex::new(doc),
             spec,
+            peers: None,
         }
     }
 }
@@ -118,6 +122,7 @@ impl Registry {
         let statics = input::ALL
             .iter()
             .chain(crate::detect::RULES)
+            .chain(crate::mesh::RULES)
             .copied()
             .chain(
                 passes::PASSES
@@ -194,7 +199,20 @@ impl Registry {
         spec: SpecContext,
         out: &mut Vec<Finding>,
     ) {
-        let cx = Context::new(doc, kind, spec);
+        self.check_with(doc, kind, spec, None, out);
+    }
+
+    /// [`Registry::check`] for a file validated together with others (see [`crate::mesh`]).
+    pub fn check_with(
+        &self,
+        doc: &Document,
+        kind: InputKind,
+        spec: SpecContext,
+        peers: Option<&crate::mesh::Peers<'_>>,
+        out: &mut Vec<Finding>,
+    ) {
+        let mut cx = Context::new(doc, kind, spec);
+        cx.peers = peers;
         for rule in &self.profile.rules {
             if rule.applies_to(kind) {
                 rule.check(&cx, out);

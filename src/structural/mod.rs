@@ -45,7 +45,10 @@ impl Pass for Structural {
     fn applies_to(&self, kind: InputKind) -> bool {
         // `Unknown` covers an XML root that is not a resource (`<bundle>`), which only this
         // pass reports; MESH files are not FHIR.
-        !matches!(kind, InputKind::MeshControl | InputKind::MeshHeaders)
+        !matches!(
+            kind,
+            InputKind::MeshControl | InputKind::MeshHeaders | InputKind::MeshReport
+        )
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
