@@ -83,7 +83,7 @@ pub fn detect(
     spec: &SpecFile,
     pins: &Pins,
 ) -> (SpecContext, Vec<Finding>) {
-    if matches!(kind, InputKind::MeshControl | InputKind::MeshHeaders) {
+    if kind.is_mesh_metadata() {
         return crate::mesh::detect::detect(doc, spec, pins);
     }
     let mut notices = Vec::new();

@@ -68,7 +68,9 @@ pub fn detect(registry: &Registry, options: &Options, parsed: &ParsedInput) -> O
         InputKind::Message
         | InputKind::Response
         | InputKind::MeshControl
-        | InputKind::MeshHeaders => {
+        | InputKind::MeshHeaders
+        | InputKind::MeshAckControl
+        | InputKind::MeshAckHeaders => {
             let (spec, notices) = detect::detect(doc, parsed.kind, spec_file, &options.pins);
             Detected {
                 spec,

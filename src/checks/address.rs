@@ -204,13 +204,13 @@ impl AddressCheck {
         }
     }
 
+    /// A date of birth that is no date in the release's format but is one in the other. (Both
+    /// readings cannot be plausible birth dates at once, so there is nothing more to compare.)
     fn date_format(&self, at: &Place<'_>, value: &str, p: &GpProvider, out: &mut Vec<Finding>) {
         let dob = &value[p.birth_date.clone()];
         let (want, other) = (self.date, self.date.other());
-        let read_other = other.read(dob);
-        let span = Some(p.birth_date.clone());
-        match (want.read(dob), read_other) {
-            (None, Some(d)) => out.push(at.finding(
+        if let (None, Some(d)) = (want.read(dob), other.read(dob)) {
+            out.push(at.finding(
                 format!(
                     "has date of birth `{dob}`, which is not a date in {} ({}) but reads as {} in {} ({})",
                     want.name(),
@@ -219,38 +219,11 @@ impl AddressCheck {
                     other.name(),
                     other.source()
                 ),
-                span,
+                Some(p.birth_date.clone()),
                 format!("{} order?", other.name()),
-            )),
-            (Some(mine), Some(theirs)) if mine != theirs => {
-                let Some(born) = patient_birth_date(at.rule) else {
-                    return;
-                };
-                if born == theirs {
-                    out.push(at.finding(
-                        format!(
-                            "has date of birth `{dob}`, which matches the Patient's birthDate {} only when read as {} ({}); this release writes {} ({})",
-                            born.iso(),
-                            other.name(),
-                            other.source(),
-                            want.name(),
-                            want.source()
-                        ),
-                        span,
-                        format!("{} order?", other.name()),
-                    ));
-                }
-            }
-            _ => {}
+            ));
         }
     }
-}
-
-/// The birth date of the Patient in the message the metadata travels with.
-fn patient_birth_date(rule: &RuleRun<'_>) -> Option<Date> {
-    let (message, _) = rule.cx.peers?.message?;
-    let patient = crate::mesh::cross::patient(message)?;
-    Date::from_fhir(message.get_value(patient, "birthDate")?)
 }
 
 /// The address node a finding is about, and where its trimmed value starts.

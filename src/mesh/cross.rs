@@ -120,13 +120,13 @@ pub fn demographics_mismatch(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
             );
         }
     }
-    // Date of birth: a mismatch that reads right in the other format is the date-format rule's.
+    // Date of birth (a date that only reads in the other format is the date-format rule's).
     let dob = &value[p.birth_date.clone()];
     let want = date_format(&cx.spec.version);
     let born = message.child(patient, "birthDate");
     if let (Some(mine), Some(b)) = (want.read(dob), born) {
         if let Some(theirs) = message.value(b).and_then(Date::from_fhir) {
-            if mine != theirs && want.other().read(dob) != Some(theirs) {
+            if mine != theirs {
                 out.push(
                     at_part(
                         meta,

@@ -128,7 +128,7 @@ pub fn validate_group(
     let kinds: Vec<InputKind> = parsed.iter().map(|p| p.kind).collect();
     let kind = |i: usize| kinds[i];
     let is_message = |k: InputKind| matches!(k, InputKind::Message | InputKind::Response);
-    let is_metadata = |k: InputKind| matches!(k, InputKind::MeshControl | InputKind::MeshHeaders);
+    let is_metadata = |k: InputKind| k.is_mesh_metadata();
 
     // Which message each metadata file travels with, and which request each response answers.
     let mut meta_of: Vec<Option<usize>> = vec![None; n];

@@ -71,23 +71,24 @@ fn text(doc: &Document, record: NodeId, name: &str) -> Option<(NodeId, String)> 
     Some((n, doc.value(n).unwrap_or("").trim().to_string()))
 }
 
-/// Whether a record reports success: status `SUCCESS` and code `00` (either alone when the
-/// other is missing).
-fn succeeded(doc: &Document, record: NodeId) -> bool {
-    let status = text(doc, record, "Status").map(|(_, s)| s);
-    let code = text(doc, record, "StatusCode").map(|(_, c)| c);
-    status
-        .as_deref()
-        .is_none_or(|s| s.eq_ignore_ascii_case("SUCCESS"))
-        && code.as_deref().is_none_or(|c| c == "00")
-        && (status.is_some() || code.is_some())
+/// What a record reports: success or failure by its `StatusCode` (`00` is success), or by its
+/// `Status` when it has no code; `None` when it says neither.
+fn succeeded(doc: &Document, record: NodeId) -> Option<bool> {
+    match text(doc, record, "StatusCode") {
+        Some((_, code)) if !code.is_empty() => Some(code == "00"),
+        _ => match text(doc, record, "Status")?.1.as_str() {
+            "SUCCESS" => Some(true),
+            "ERROR" => Some(false),
+            _ => None,
+        },
+    }
 }
 
 /// A status record that reports a failure: what the code means and what to do.
 pub fn report_error(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for record in records(doc) {
-        if succeeded(doc, record) {
+        if succeeded(doc, record) != Some(false) {
             continue;
         }
         let code = text(doc, record, "StatusCode");
@@ -128,7 +129,7 @@ pub fn report_error(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
 pub fn report_success(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     for record in records(doc) {
-        if !succeeded(doc, record) {
+        if succeeded(doc, record) != Some(true) {
             continue;
         }
         let at = doc

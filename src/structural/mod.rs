@@ -45,10 +45,7 @@ impl Pass for Structural {
     fn applies_to(&self, kind: InputKind) -> bool {
         // `Unknown` covers an XML root that is not a resource (`<bundle>`), which only this
         // pass reports; MESH files are not FHIR.
-        !matches!(
-            kind,
-            InputKind::MeshControl | InputKind::MeshHeaders | InputKind::MeshReport
-        )
+        !kind.is_mesh()
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
