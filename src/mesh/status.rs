@@ -56,6 +56,16 @@ pub fn lookup(name: &str) -> Option<&'static StatusCode> {
     codes().iter().find(|c| c.code.eq_ignore_ascii_case(name))
 }
 
+/// A table sentence as part of a finding's message: lower-case start, no final period.
+fn sentence_part(s: &str) -> String {
+    let s = s.trim().trim_end_matches('.');
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The status records of a report or a sent control file.
 fn records(doc: &Document) -> Vec<NodeId> {
     let root = doc.root();
@@ -109,7 +119,9 @@ pub fn report_error(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
                 Some(row) => meta
                     .finding(format!(
                         "MESH reports {} {}{said}: {}",
-                        row.code, row.name, row.meaning
+                        row.code,
+                        row.name,
+                        sentence_part(&row.meaning)
                     ))
                     .with_help(format!(
                         "{} (`gpcm-validate explain {}`)",
@@ -156,16 +168,16 @@ mod tests {
     #[test]
     fn the_table_parses_and_holds_the_routing_errors() {
         let text = include_str!("../../profiles/mesh-status-codes.toml");
-        let codes = parse_codes(text, false).unwrap();
+        let table = parse_codes(text, false).unwrap();
         for c in [
             "00", "08", "17", "EPL-150", "EPL-151", "EPL-152", "EPL-153", "EPL-154",
         ] {
-            assert!(codes.iter().any(|r| r.code == c), "{c}");
+            assert!(table.iter().any(|r| r.code == c), "{c}");
         }
-        assert!(codes
+        assert!(table
             .iter()
             .all(|c| matches!(c.outcome.as_str(), "success" | "error")));
-        assert_eq!(codes().len(), codes.len());
+        assert_eq!(codes().len(), table.len());
         assert_eq!(lookup("epl-151").unwrap().name, "ERROR_NO_MAILBOX_MATCHES");
     }
 }
