@@ -428,6 +428,16 @@ fn a_file_alone_is_not_unpaired() {
         let v = json(&run(&["--spec", "1.6.0", "--format", "json", rel]));
         assert!(findings(&v).is_empty(), "{rel}: {v}");
     }
+    // Nor are control files given without any message.
+    let v = json(&run(&[
+        "--spec",
+        "1.6.0",
+        "--format",
+        "json",
+        "samples/valid/mesh/1.6.0/consultation-report.ctl",
+        "samples/valid/mesh/1.6.0/online-consultation.ctl",
+    ]));
+    assert!(findings(&v).is_empty(), "{v}");
     // Responses given without any request are not reported as unpaired either.
     let dir = "samples/invalid/response-code-unknown/1.6.0";
     let v = json(&run(&["--spec", "1.6.0", "--format", "json", dir]));

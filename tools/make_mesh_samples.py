@@ -479,9 +479,10 @@ def fixtures() -> dict[Path, str]:
     out: dict[Path, str] = {}
     b16, b20, b13 = BASES["1.6.0"], BASES["2.0.0"], BASES["1.3.0"]
     xml16 = message_xml("1.6.0")
-    # A MESH client folder missing half of a pair.
-    out |= fixture("mesh-control-unpaired", "1.6.0", "orphan-control", {"consultation-report.ctl": control(b16).text()})
-    out |= fixture("mesh-data-unpaired", "1.6.0", "orphan-data", {"consultation-report.dat": xml16})
+    # A MESH client folder with one pair, and half of another.
+    pair = {"a.ctl": control(b16).text(), "a.dat": xml16}
+    out |= fixture("mesh-control-unpaired", "1.6.0", "orphan-control", pair | {"b.ctl": control(b16).text()})
+    out |= fixture("mesh-data-unpaired", "1.6.0", "orphan-data", pair | {"b.dat": xml16})
     # Metadata that disagrees with its message.
     out |= fixture("mesh-demographics-mismatch", "1.6.0", "ctl-nhs-number", {
         "report.dat": xml16, "report.ctl": control(b16, to=b16.to(nhs=other_nhs())).text()})

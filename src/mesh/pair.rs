@@ -64,9 +64,11 @@ pub enum Role {
 /// What a group needs to know of the run around it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GroupOptions {
-    /// Report a `.ctl` or `.dat` that has no partner (directory runs and command lines with
-    /// several files; a file validated alone is not expected to have one).
-    pub report_unpaired: bool,
+    /// Report a `.ctl` without its data file: the scope (a directory, or a command line) also
+    /// holds messages, so it looks like a MESH client folder rather than a set of control files.
+    pub unpaired_control: bool,
+    /// Report a `.dat` without its `.ctl` or `.headers`: the scope also holds MESH metadata.
+    pub unpaired_data: bool,
     /// The scope held requests, so a response that answers none of them is worth a notice.
     pub requests_searched: bool,
 }
@@ -158,9 +160,7 @@ pub fn validate_group(
                 meta_of[i] = Some(m);
             }
         }
-        if group.report_unpaired {
-            unpaired_findings(&mut parsed, &paths, &partners);
-        }
+        unpaired_findings(&mut parsed, &paths, &partners, group);
         let ids: Vec<Option<String>> = parsed
             .iter()
             .map(|p| {
@@ -254,21 +254,31 @@ pub fn validate_group(
 }
 
 /// Adds the file-level findings for a `.ctl` or `.dat` without its partner.
-fn unpaired_findings(parsed: &mut [ParsedInput], paths: &[String], partners: &[Option<usize>]) {
+fn unpaired_findings(
+    parsed: &mut [ParsedInput],
+    paths: &[String],
+    partners: &[Option<usize>],
+    group: GroupOptions,
+) {
     let named: Vec<(String, String)> = paths.iter().map(|p| stem_ext(p)).collect();
     for i in 0..parsed.len() {
         let (stem, ext) = &named[i];
         let finding = match ext.as_str() {
             // A report (`MessageType` `Report`, or a bare StatusRecord) arrives without data.
-            "ctl" if partners[i].is_none() && parsed[i].kind != InputKind::MeshReport => {
+            "ctl"
+                if group.unpaired_control
+                    && partners[i].is_none()
+                    && parsed[i].kind != InputKind::MeshReport =>
+            {
                 Some(MESH_CONTROL_UNPAIRED.finding(format!(
                     "no `{stem}.dat` (or `.xml` / `.json`) beside this control file"
                 )))
             }
             "dat"
-                if !named.iter().zip(partners).any(|((s, e), p)| {
-                    s == stem && METADATA_EXTENSIONS.contains(&e.as_str()) && p.is_some()
-                }) =>
+                if group.unpaired_data
+                    && !named.iter().zip(partners).any(|((s, e), p)| {
+                        s == stem && METADATA_EXTENSIONS.contains(&e.as_str()) && p.is_some()
+                    }) =>
             {
                 Some(MESH_DATA_UNPAIRED.finding(format!(
                     "no `{stem}.ctl` (or `{stem}.headers`) beside this data file"
@@ -376,14 +386,21 @@ pub fn plan(inputs: &[Option<(PathBuf, Scope)>]) -> Vec<Planned> {
     }
     let mut options: Vec<Option<GroupOptions>> = vec![None; n];
     let mut needs_group = vec![false; n];
-    for (scope, members) in &scopes {
+    for (_, members) in &scopes {
         let path = |i: usize| {
             inputs[i]
                 .as_ref()
                 .map(|(p, _)| p.as_path())
                 .unwrap_or(Path::new(""))
         };
-        let report_unpaired = matches!(scope, Scope::Directory(_)) || members.len() > 1;
+        let has = |exts: &[&str]| {
+            members
+                .iter()
+                .any(|&i| exts.contains(&stem_ext(&path(i).to_string_lossy()).1.as_str()))
+        };
+        // A scope that mixes MESH metadata and messages is taken for a MESH client folder; in a
+        // folder of control files only (or of messages only) nothing is expected to pair.
+        let (unpaired_control, unpaired_data) = (has(MESSAGE_EXTENSIONS), has(METADATA_EXTENSIONS));
         // Stem groups with a metadata file.
         let mut by_stem: HashMap<String, Vec<usize>> = HashMap::new();
         for &i in members {
@@ -446,11 +463,12 @@ pub fn plan(inputs: &[Option<(PathBuf, Scope)>]) -> Vec<Planned> {
         }
         for &i in members {
             options[i] = Some(GroupOptions {
-                report_unpaired,
+                unpaired_control,
+                unpaired_data,
                 requests_searched,
             });
             let ext = stem_ext(&path(i).to_string_lossy()).1;
-            if report_unpaired && (ext == "ctl" || ext == "dat") {
+            if (unpaired_control && ext == "ctl") || (unpaired_data && ext == "dat") {
                 needs_group[i] = true;
             }
         }
