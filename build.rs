@@ -1,5 +1,7 @@
 //! Embeds every file under `profiles/` into the binary, so a fresh install needs nothing beside
-//! it and a new pack file is picked up without touching Rust code.
+//! it and a new pack file is picked up without touching Rust code; and turns the generated STU3
+//! tables (`src/fhir/stu3_defs.tsv`, `src/structural/stu3_valuesets.tsv`) into Rust statics, so
+//! no run parses them.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,39 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
             out.push((rel, path));
         }
     }
+}
+
+// The STU3 tables are parsed and indexed by the same code the crate uses, compiled in here too;
+// only what `stu3_tables` gates (the embedded result itself) is left out of the build script.
+#[allow(dead_code, unexpected_cfgs)]
+#[path = "src/structural/binding.rs"]
+mod binding;
+#[allow(dead_code, unexpected_cfgs)]
+#[path = "src/fhir/defs.rs"]
+mod defs;
+
+/// Writes the STU3 definitions and required-binding codes as Rust expressions to `OUT_DIR`.
+fn stu3_tables(out_dir: &Path) {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| -> &'static str {
+        println!("cargo:rerun-if-changed={rel}");
+        let text = std::fs::read_to_string(manifest.join(rel))
+            .unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        // The tables borrow their strings from the text, as in the crate.
+        Box::leak(text.into_boxed_str())
+    };
+    let text = read("src/fhir/stu3_defs.tsv");
+    let defs = defs::Defs::parse(text).unwrap_or_else(|e| {
+        panic!("src/fhir/stu3_defs.tsv: {e}; regenerate it with tools/gen_stu3_defs.py")
+    });
+    std::fs::write(out_dir.join("stu3_defs.rs"), defs.to_rust(text)).unwrap();
+    let sets = binding::ValueSets::parse(read("src/structural/stu3_valuesets.tsv"))
+        .unwrap_or_else(|e| {
+            panic!("src/structural/stu3_valuesets.tsv: {e}; regenerate it with tools/gen_stu3_valuesets.py")
+        });
+    std::fs::write(out_dir.join("stu3_valuesets.rs"), sets.to_rust()).unwrap();
+    println!("cargo:rustc-check-cfg=cfg(stu3_tables)");
+    println!("cargo:rustc-cfg=stu3_tables");
 }
 
 fn main() {
@@ -62,4 +97,5 @@ fn main() {
     code.push_str("];\n");
     let out = out_dir.join("embedded_profiles.rs");
     std::fs::write(out, code).unwrap();
+    stu3_tables(&out_dir);
 }

@@ -150,18 +150,19 @@ impl RuleMeta {
             related: Vec::new(),
             related_files: Vec::new(),
             location: None,
-            absent: None,
+            defect: None,
         }
     }
 }
 
-/// "Element `child` is missing under `parent`": the defect behind a finding about an absent
-/// element. When a pack rule (which carries the requirement ID) and a FHIR base rule both
-/// report the same absence, only the pack rule's finding is kept.
+/// The defect behind a finding, when two rules can see the same one: an element `child`
+/// missing under `parent`, or a node whose value is wrong. When a pack rule (which carries the
+/// requirement ID) and a FHIR base rule both report one defect, only the pack rule's finding is
+/// kept.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Absence {
-    pub parent: NodeId,
-    pub child: String,
+pub enum Defect {
+    Missing { parent: NodeId, child: String },
+    BadValue(NodeId),
 }
 
 /// One problem in one file.
@@ -182,8 +183,8 @@ pub struct Finding {
     pub related_files: Vec<RelatedFile>,
     /// FHIRPath-like location of the offending node.
     pub location: Option<String>,
-    /// Set on findings about a missing element (see [`Absence`]).
-    pub absent: Option<Absence>,
+    /// Set on findings about a missing element or a bad value (see [`Defect`]).
+    pub defect: Option<Defect>,
 }
 
 impl Finding {
@@ -258,10 +259,16 @@ impl Finding {
     }
 
     pub fn absent(mut self, parent: NodeId, child: impl Into<String>) -> Self {
-        self.absent = Some(Absence {
+        self.defect = Some(Defect::Missing {
             parent,
             child: child.into(),
         });
+        self
+    }
+
+    /// Marks the finding as being about the value of `node`.
+    pub fn bad_value(mut self, node: NodeId) -> Self {
+        self.defect = Some(Defect::BadValue(node));
         self
     }
 

@@ -120,7 +120,14 @@ pub fn check(
             spec = Some(d.spec.version.clone());
             use_case = Some(d.spec.use_case.clone());
         }
-        registry.check_with(doc, parsed.kind, d.spec, peers, &mut findings);
+        registry.check_with(
+            doc,
+            parsed.kind,
+            d.spec,
+            &options.selection,
+            peers,
+            &mut findings,
+        );
     }
     findings.retain(|f| options.selection.keeps(f));
     finding::sort(&mut findings);

@@ -200,11 +200,15 @@ fn directories_are_walked_in_sorted_order() {
             ["json", "xml"].map(|x| format!("samples/invalid/reference-unresolved/1.6.0/{c}.{x}"))
         })
         .collect();
-    for v in [
-        "1.2.1/federated-consultation-report",
-        "1.6.0/consultation-report",
-    ] {
-        expected.extend(["json", "xml"].map(|x| format!("samples/valid/{v}.{x}")));
+    // The valid directories grow with the packs: list them independently, in byte order.
+    for dir in ["samples/valid/1.2.1", "samples/valid/1.6.0"] {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert!(names.len() >= 2, "{dir} holds samples");
+        expected.extend(names.iter().map(|n| format!("{dir}/{n}")));
     }
     assert_eq!(paths, expected);
 }
@@ -481,4 +485,51 @@ fn response_codes_match_the_official_code_system() {
         .map(|c| c.code.as_str())
         .collect();
     assert_eq!(ours, official);
+}
+
+/// Validates `text` given on stdin with `args`, returning the JSON report.
+fn validate_stdin(args: &[&str], text: &str) -> Value {
+    let mut child = bin()
+        .args(args)
+        .args(["--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    json(&child.wait_with_output().unwrap())
+}
+
+#[test]
+fn one_bad_value_gives_one_finding_the_pack_rules() {
+    // `mesage` breaks both the pack rule (Bundle.type fixed to `message`) and STU3's required
+    // binding of Bundle.type; only the pack rule, which names the requirement, reports it.
+    let valid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/valid/1.6.0/consultation-report.json"),
+    )
+    .unwrap();
+    let broken = valid.replacen("\"type\": \"message\"", "\"type\": \"mesage\"", 1);
+    assert_ne!(broken, valid);
+    let v = validate_stdin(&["--spec", "1.6.0"], &broken);
+    let rules: Vec<&str> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["bundle-type-not-message"]);
+    // Without the pack rule the STU3 binding still reports the value.
+    let v = validate_stdin(
+        &["--spec", "1.6.0", "--ignore", "bundle-type-not-message"],
+        &broken,
+    );
+    assert_eq!(
+        v["files"][0]["findings"][0]["rule"],
+        "code-not-in-value-set"
+    );
 }

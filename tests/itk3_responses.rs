@@ -20,6 +20,9 @@ const INF_ACK: &str = "response-inf-ack-requested";
 const INCONSISTENT: &str = "response-code-inconsistent";
 /// `MessageHeader.receiver` names an entry the example does not carry.
 const RECEIVER: &str = "reference-unresolved";
+/// ITK3 codes outside GP Connect's ranges for a consultation report (10001-20013 and
+/// 30001-30003): 20014, 20015 and 30004 onwards.
+const OUT_OF_RANGE: &str = "response-code-outside-gpcm-range";
 /// No handling extension at all (20009-Example-2).
 const NO_HANDLING: &str = "handling-extension-count";
 
@@ -47,6 +50,9 @@ fn expected(file: &str) -> BTreeSet<&'static str> {
     }
     if matches!(code, "20014" | "20015") {
         set.insert(INCONSISTENT);
+    }
+    if matches!(code, "20014" | "20015") || code.parse::<u32>().is_ok_and(|c| c >= 30004) {
+        set.insert(OUT_OF_RANGE);
     }
     if matches!(code, "10001" | "10002" | "10003") {
         set.insert(RECEIVER);

@@ -368,6 +368,62 @@ def derive_2_0_0(cs_1_6_0: dict) -> dict:
     return doc
 
 
+def _retype(doc: dict, local_extension: str, code: str, display: str, title: str, text: str) -> None:
+    """Makes a consultation report another Composition-model use case: the LocalExtension that
+    names it, Composition.type/title and the summary text the use case prescribes, and an
+    Encounter typed and prioritised as OC/GE/SU-033…039 ask."""
+    handling_key(doc, "LocalExtension")["valueString"] = local_extension
+    comp = payload(doc)["entry"][0]["resource"]
+    comp["type"]["coding"] = [{"system": "http://snomed.info/sct", "code": code, "display": display}]
+    comp["title"] = title
+    comp["text"]["div"] = f'<div xmlns="http://www.w3.org/1999/xhtml">{text}</div>'
+    for e in payload(doc)["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "Encounter":
+            put(r, "type", [{"coding": [{"system": "http://snomed.info/sct", "code": "185316007",
+                                         "display": "Indirect encounter"}]}], after="class")
+            put(r, "priority", {"coding": [{"system": "http://hl7.org/fhir/v3/ActPriority",
+                                            "code": "R", "display": "routine"}]}, after="type")
+
+
+def derive_online_consultation(cs_1_6_0: dict, release: str) -> dict:
+    """Online Consultation (OC, 1.4.0+) from the 1.6.0 CS sample: LocalExtension
+    `SendDocument-OnlineConsultationReport` (OC-147), Composition.type 149951000000107 (OC-003),
+    title `Online consultation report` (OC-006), the OC summary text (OC-007), and an Encounter
+    with type and priority (OC-034/037)."""
+    doc = remap_ids(copy.deepcopy(cs_1_6_0), f"{release}/oc")
+    _retype(doc, "SendDocument-OnlineConsultationReport", "149951000000107",
+            "Patient information received using general practice online consultation system",
+            "Online consultation report",
+            "Online consultation report for Harriet Fernley, NHS Number 9993456780, Version 1")
+    return doc
+
+
+def derive_generic(cs_1_6_0: dict, release: str, salt: str) -> dict:
+    """Generic Send Document (GE, 1.5.0+) and Send Update (SU, 1.6.0, the same wire content)
+    from the 1.6.0 CS sample: LocalExtension `SendDocument-Generic` (GE-274), a SNOMED CT
+    document type (discharge summary, GE-003), its title (GE-006) and the
+    `{name of report} report for …` summary text (GE-007)."""
+    doc = remap_ids(copy.deepcopy(cs_1_6_0), f"{release}/{salt}")
+    _retype(doc, "SendDocument-Generic", "373942005", "Discharge summary", "Discharge summary",
+            "Discharge summary report for Harriet Fernley, NHS Number 9993456780, Version 1")
+    return doc
+
+
+# Valid bases per use case, beside the one envelope base per release above: stem → (release,
+# use case, derived message). A `+<use case>` release directory pins the use case the wire
+# cannot show (Send Update reads exactly like Generic).
+def use_case_bases(cs_1_6_0: dict) -> dict[str, tuple[str, str, dict]]:
+    return {
+        "valid/1.5.1/consultation-report": ("1.5.1", "cs", remap_ids(copy.deepcopy(cs_1_6_0), "1.5.1/cs")),
+        "valid/1.5.1/online-consultation": ("1.5.1", "oc", derive_online_consultation(cs_1_6_0, "1.5.1")),
+        "valid/1.6.0/online-consultation": ("1.6.0", "oc", derive_online_consultation(cs_1_6_0, "1.6.0")),
+        "valid/1.5.1/generic": ("1.5.1", "ge", derive_generic(cs_1_6_0, "1.5.1", "ge")),
+        "valid/1.6.0/generic": ("1.6.0", "ge", derive_generic(cs_1_6_0, "1.6.0", "ge")),
+        "valid/1.6.0+su/send-update": ("1.6.0", "su", derive_generic(cs_1_6_0, "1.6.0", "su")),
+    }
+
+
 RESPONDER_ODS = "B34567"  # the registered practice (Hollybrook Surgery in the 1.2.1 sample)
 
 
@@ -952,6 +1008,10 @@ def plan() -> tuple[list[Planned], list[str]]:
         stem = SAMPLES / BASE_STEM[release]
         files.append(Planned(stem.with_suffix(".json"), to_json(base[release]), release, None))
         files.append(Planned(stem.with_suffix(".xml"), to_xml(base[release]), release, None))
+    for stem_name, (release, _, doc) in use_case_bases(base["1.6.0"]).items():
+        stem = SAMPLES / stem_name
+        files.append(Planned(stem.with_suffix(".json"), to_json(doc), release, None))
+        files.append(Planned(stem.with_suffix(".xml"), to_xml(doc), release, None))
 
     order = release_order()
     rules = {r["name"]: r for r in pack_rules()}
@@ -1062,8 +1122,11 @@ def verify(binary: str, files: list[Planned]) -> list[str]:
                 )
     keys: dict[str, list] = {}
     for f in files:
+        pins = ["--spec", f.release]
+        if "+" in f.path.parent.name:  # `<release>+<use case>` pins the use case too
+            pins += ["--use-case", f.path.parent.name.split("+")[1]]
         out = subprocess.run(
-            [binary, "--spec", f.release, "--format", "json", rel(f.path)],
+            [binary, *pins, "--format", "json", rel(f.path)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -1149,6 +1212,23 @@ def _response_code_retired(doc: dict, release: str) -> None:
     """The response code is `51001`, a retired infrastructure acknowledgement code."""
     response_outcome(doc)["issue"][0]["details"]["coding"][0]["code"] = "51001"
 
+
+
+@mutation("response-issue-coding-count", "two-codings")
+def _response_two_codings(doc: dict, release: str) -> None:
+    """The issue's `details` carries the Success coding twice."""
+    codings = response_outcome(doc)["issue"][0]["details"]["coding"]
+    codings.append(copy.deepcopy(codings[0]))
+
+
+@mutation("response-code-outside-gpcm-range", "business-code-of-another-service")
+def _response_code_out_of_range(doc: dict, release: str) -> None:
+    """The response code is `30004` (Patient known here and recently deceased): positive and
+    defined by ITK3 (ok / information / informational, like 20013), but outside the business
+    range 30001-30003 GP Connect Messaging names."""
+    coding = response_outcome(doc)["issue"][0]["details"]["coding"][0]
+    coding["code"] = "30004"
+    coding["display"] = "Patient known here and recently deceased"
 
 
 @mutation("response-diagnostics-missing", "payload-failure-without-diagnostics")

@@ -2,8 +2,9 @@
 //! its TOML table when the pack loads (`compile`) and run per document (`run`).
 //!
 //! Kinds and parameters (all value checks take `optional = true` to skip a missing value):
-//! - `required`: the target selects at least one node; with `each = ["child", …]`, instead every
-//!   selected node has each of those children (with a value or content).
+//! - `required`: the target selects at least one node; with `each = ["path", …]`, instead every
+//!   selected node has something (a value or content) at each of those relative paths
+//!   (`subject`, `extension.where(url='…')`).
 //! - `forbidden`: the target selects nothing.
 //! - `count`: `min`, `max`: how many nodes the target selects.
 //! - `fixed`: `value`: every selected value equals it.
@@ -20,18 +21,28 @@
 //! - `no-control-characters`: no value in or below the selected nodes holds U+0000–U+001F.
 //! - `children-allowed`: `values`: every child of the selected nodes has one of these names.
 //! - `mesh-address`: `gpprovider`, `date`, `report`: a MESH recipient address (see [`address`]).
+//! - `nhs-number`: every selected value is 10 digits with a valid Modulus 11 check digit.
+//! - `same-as`: `other`: every selected value equals the value at `other`, a path relative to
+//!   the element holding the selected one (`List.title` the same as `code.coding.display`).
+//! - `base64`: every selected value is strict RFC 4648 base64 (no whitespace); the finding
+//!   points at the first offending character.
+//! - `attachment`: `data`, `content_type` (child names, default `data` and `contentType`),
+//!   optional `max_bytes`: each selected Attachment or Binary decodes to bytes that match its
+//!   declared type (a PDF starts `%PDF-` and ends with an `%%EOF` trailer). Decoding keeps only
+//!   the first and last bytes, so a large attachment costs no copy.
 //! - `code`: a Rust-coded check named after the rule (`src/rules/code.rs`), for what data cannot
 //!   express.
 
 pub mod address;
 pub mod children;
+mod content;
 mod presence;
 mod reference;
 mod value;
 
 use crate::document::NodeId;
 use crate::finding::{Finding, RuleMeta};
-use crate::profile::select::Selection;
+use crate::profile::select::{Path, Selection};
 use crate::rules::Context;
 
 /// A Rust-coded check: gets the rule's metadata and the document.
@@ -40,7 +51,7 @@ pub type CodeFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
 #[derive(Debug)]
 pub enum Check {
     Required {
-        each: Vec<String>,
+        each: Vec<Path>,
     },
     Forbidden,
     Count {
@@ -86,6 +97,20 @@ pub enum Check {
         names: Vec<String>,
     },
     MeshAddress(address::AddressCheck),
+    NhsNumber {
+        optional: bool,
+    },
+    SameAs {
+        other: Path,
+    },
+    Base64 {
+        optional: bool,
+    },
+    Attachment {
+        data: String,
+        content_type: String,
+        max_bytes: Option<u64>,
+    },
     Code(CodeFn),
 }
 
@@ -115,6 +140,9 @@ impl Check {
             "no-control-characters" => &["kind"],
             "children-allowed" => &["kind", "values"],
             "mesh-address" => &["kind", "gpprovider", "date", "report", "optional"],
+            "nhs-number" | "base64" => &["kind", "optional"],
+            "same-as" => &["kind", "other"],
+            "attachment" => &["kind", "data", "content_type", "max_bytes"],
             other => return Err(format!("unknown check kind `{other}`")),
         };
         if let Some(extra) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -125,6 +153,9 @@ impl Check {
             "required" => Check::Required {
                 each: if table.contains_key("each") {
                     p.strs("each")?
+                        .iter()
+                        .map(|e| Path::parse_relative(e).map_err(|err| format!("each: {err}")))
+                        .collect::<Result<_, _>>()?
                 } else {
                     Vec::new()
                 },
@@ -178,6 +209,18 @@ impl Check {
                 names: p.strs("values")?,
             },
             "mesh-address" => Check::MeshAddress(address::AddressCheck::compile(table)?),
+            "nhs-number" => Check::NhsNumber { optional },
+            "base64" => Check::Base64 { optional },
+            "same-as" => Check::SameAs {
+                other: Path::parse_relative(&p.str("other")?).map_err(|e| format!("other: {e}"))?,
+            },
+            "attachment" => Check::Attachment {
+                data: p.opt_str("data")?.unwrap_or_else(|| "data".into()),
+                content_type: p
+                    .opt_str("content_type")?
+                    .unwrap_or_else(|| "contentType".into()),
+                max_bytes: p.opt_usize("max_bytes")?.map(|m| m as u64),
+            },
             "code" => Check::Code(
                 crate::rules::code::lookup(rule_name)
                     .ok_or_else(|| format!("no Rust check is registered for rule `{rule_name}`"))?,
@@ -209,6 +252,10 @@ impl Check {
             | Check::NoControlCharacters
             | Check::ChildrenAllowed { .. } => children::run(self, rule, sel, out),
             Check::MeshAddress(check) => check.run(rule, sel, out),
+            Check::NhsNumber { .. }
+            | Check::SameAs { .. }
+            | Check::Base64 { .. }
+            | Check::Attachment { .. } => content::run(self, rule, sel, out),
             Check::Code(f) => f(rule.meta, rule.cx, out),
         }
     }

@@ -15,8 +15,9 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
         Check::Required { ref each } => {
             let doc = rule.cx.doc;
             for &node in &sel.nodes {
-                for child in each.iter().map(String::as_str) {
-                    let present = doc.children_named(node, child).any(|c| {
+                for path in each {
+                    let child = path.text();
+                    let present = path.eval_from(rule.cx, node).nodes.iter().any(|&c| {
                         doc.value(c).is_some_and(|v| !v.is_empty())
                             || doc.children(c).next().is_some()
                     });

@@ -159,11 +159,42 @@ impl<'a> Coverage<'a> {
         self.rows.iter().filter(|(e, _)| e.checkable()).count()
     }
 
+    /// (class, implemented, total) for each class of requirement, in a fixed order.
+    fn by_class(&self) -> Vec<(&'static str, usize, usize)> {
+        CLASSES
+            .iter()
+            .map(|(class, _)| {
+                let rows = self.rows.iter().filter(|(e, _)| e.class == *class);
+                let total = rows.clone().count();
+                let done = rows.filter(|(_, r)| !r.is_empty()).count();
+                (*class, done, total)
+            })
+            .filter(|&(_, _, total)| total > 0)
+            .collect()
+    }
+
     fn implemented(&self) -> usize {
         self.rows
             .iter()
             .filter(|(e, r)| e.checkable() && !r.is_empty())
             .count()
+    }
+}
+
+/// Requirement classes of the indexes, and what each needs to be checked.
+const CLASSES: &[(&str, &str)] = &[
+    ("bundle", "the message bundle alone"),
+    ("bundle-paired", "a request and its response"),
+    ("mesh", "the MESH metadata alone"),
+    ("both", "the message and its MESH metadata"),
+    ("offline", "not checkable offline"),
+];
+
+fn percent(done: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        100.0 * done as f64 / total as f64
     }
 }
 
@@ -182,21 +213,42 @@ fn print_coverage(
                 json!({"id": e.id, "use_case": e.use_case, "class": e.class, "level": e.level, "summary": e.summary, "rules": rules})
             })
             .collect();
-        let doc = json!({"spec": version, "checkable": c.checkable(), "implemented": c.implemented(), "requirements": rows});
+        let classes: serde_json::Map<_, _> = c
+            .by_class()
+            .into_iter()
+            .map(|(class, done, total)| {
+                (
+                    class.to_string(),
+                    json!({"implemented": done, "total": total}),
+                )
+            })
+            .collect();
+        let doc = json!({"spec": version, "checkable": c.checkable(), "implemented": c.implemented(), "by_class": classes, "requirements": rows});
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
         return Ok(Exit::Clean);
     }
     let (n, m) = (c.checkable(), c.implemented());
-    let pct = if n == 0 {
-        0.0
-    } else {
-        100.0 * m as f64 / n as f64
-    };
     writeln!(
         out,
-        "{version}: {m} of {n} checkable requirements implemented ({pct:.1} %)"
+        "{version}: {m} of {n} checkable requirements implemented ({:.1} %)",
+        percent(m, n)
     )?;
+    for (class, done, total) in c.by_class() {
+        let what = CLASSES
+            .iter()
+            .find(|(k, _)| *k == class)
+            .map_or("", |(_, w)| w);
+        if class == "offline" {
+            writeln!(out, "  {class:<14} {total:>4} requirements {what}")?;
+        } else {
+            writeln!(
+                out,
+                "  {class:<14} {done:>4} of {total:>4} ({:>5.1} %)  {what}",
+                percent(done, total)
+            )?;
+        }
+    }
     let missing: Vec<_> = c
         .rows
         .iter()
@@ -259,7 +311,7 @@ pub fn explain(
         }
         writeln!(out, "{} ({})", r.meta.name, r.meta.severity.as_str())?;
         writeln!(out, "defined in: {}", r.source)?;
-        if let Some(t) = r.target {
+        if let Some(t) = &r.target {
             writeln!(out, "target: {t}")?;
         }
         let reqs: Vec<_> = r

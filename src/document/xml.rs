@@ -15,6 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
+use std::io::BufRead as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -27,6 +28,16 @@ pub fn parse(
     source: Arc<SourceFile>,
     start: usize,
     findings: &mut Vec<Finding>,
+) -> Option<Document> {
+    parse_with(source, start, findings, true)
+}
+
+/// [`parse`], with or without [`XmlParser::empty_tag_fast`] (tests compare the two).
+fn parse_with(
+    source: Arc<SourceFile>,
+    start: usize,
+    findings: &mut Vec<Finding>,
+    fast: bool,
 ) -> Option<Document> {
     let built = {
         let mut p = XmlParser {
@@ -41,6 +52,8 @@ pub fn parse(
             text_reported: false,
             attr_buf: Vec::new(),
             attrs_regular: false,
+            attrs_scanned: false,
+            fast,
             ns: NamespaceResolver::default(),
         };
         p.run().map(|()| p.b)
@@ -80,10 +93,15 @@ struct XmlParser<'a> {
     text_reported: bool,
     /// The current start tag's attributes, from [`scan_attributes`]; reused so a start tag
     /// allocates nothing.
-    attr_buf: Vec<(Range<usize>, Range<usize>)>,
+    attr_buf: Vec<Attr>,
     /// Whether `attr_buf` holds the current tag's attributes (false: quick-xml must iterate
     /// them and report what is wrong).
     attrs_regular: bool,
+    /// Set when [`Self::empty_tag_fast`] has already filled `attr_buf` for the tag being
+    /// entered.
+    attrs_scanned: bool,
+    /// Whether [`Self::empty_tag_fast`] is used.
+    fast: bool,
     /// Namespace scopes. Bindings come from our own attribute scan: quick-xml's `NsReader`
     /// would walk every attribute value byte by byte once more.
     ns: NamespaceResolver,
@@ -104,12 +122,19 @@ impl<'a> XmlParser<'a> {
     fn run(&mut self) -> Result<(), Fatal> {
         let mut reader = Reader::from_str(&self.text[self.base..]);
         reader.config_mut().check_comments = true;
+        // Whether the reader is between markup (quick-xml's `InsideText` state: after any event
+        // but text), where an empty element may be read without it.
+        let mut between_markup = false;
         loop {
+            if between_markup && self.fast && self.empty_tag_fast(&mut reader)? {
+                continue;
+            }
             let before = self.base + reader.buffer_position() as usize;
             let event = match reader.read_event() {
                 Ok(ev) => ev,
                 Err(e) => return fail(self.not_well_formed(&reader, e)),
             };
+            between_markup = !matches!(event, Event::Text(_) | Event::Eof);
             let after = self.base + reader.buffer_position() as usize;
             let ns = match &event {
                 Event::Start(e) | Event::Empty(e) => self.enter(e, Span::new(before, after))?,
@@ -155,15 +180,7 @@ impl<'a> XmlParser<'a> {
                         self.b.node_mut(node).span = span;
                     }
                 }
-                Event::Empty(e) => {
-                    let is_div = self.start(&e, ns, Span::new(before, after), false)?;
-                    self.ns.pop();
-                    if let Some(node) = is_div {
-                        let span = Span::new(before, after);
-                        self.b
-                            .set_value(node, Str::Src(span), ValueKind::Xhtml, span);
-                    }
-                }
+                Event::Empty(e) => self.empty(&e, ns, Span::new(before, after))?,
                 Event::End(_) => {
                     self.end(after);
                     self.ns.pop();
@@ -231,13 +248,17 @@ impl<'a> XmlParser<'a> {
     /// for [`Self::attributes`]), and returns the element's namespace.
     fn enter(&mut self, e: &BytesStart<'_>, tag: Span) -> Result<Ns, Fatal> {
         let raw = e.attributes_raw();
-        let mut pairs = std::mem::take(&mut self.attr_buf);
-        self.attrs_regular = scan_attributes(raw, &mut pairs);
-        self.attr_buf = pairs;
+        if std::mem::take(&mut self.attrs_scanned) {
+            self.attrs_regular = true;
+        } else {
+            let mut pairs = std::mem::take(&mut self.attr_buf);
+            self.attrs_regular = scan_attributes(raw, &mut pairs);
+            self.attr_buf = pairs;
+        }
         self.ns.set_level(self.ns.level().saturating_add(1));
         let mut bound = Ok(());
         if self.attrs_regular {
-            for (key, value) in &self.attr_buf {
+            for (key, value, _) in &self.attr_buf {
                 if let Some(prefix) = QName(&raw[key.clone()]).as_namespace_binding() {
                     bound = bound.and(self.ns.add(prefix, Namespace(&raw[value.clone()])));
                 }
@@ -259,6 +280,50 @@ impl<'a> XmlParser<'a> {
             );
         }
         Ok(Ns::of(&self.ns.resolve_element(e.name()).0))
+    }
+
+    /// An empty element (`<x value="1"/>`), whose namespace scope `enter` has opened.
+    fn empty(&mut self, e: &BytesStart<'_>, ns: Ns, tag: Span) -> Result<(), Fatal> {
+        let is_div = self.start(e, ns, tag, false)?;
+        self.ns.pop();
+        if let Some(node) = is_div {
+            self.b.set_value(node, Str::Src(tag), ValueKind::Xhtml, tag);
+        }
+        Ok(())
+    }
+
+    /// Reads blank text and the empty element after it without quick-xml, when both are
+    /// plainly regular; returns false, having read nothing, otherwise.
+    ///
+    /// Most elements of FHIR XML are empty ones (`<code value="x"/>`), and an attachment's
+    /// base64 is one attribute value of megabytes. quick-xml walks such a tag twice more than
+    /// our attribute scan must anyway (looking for its `>`, then checking that it is UTF-8,
+    /// which the whole text already is). Only called where quick-xml would read text or markup
+    /// next (its `InsideText` state); its position moves past what is read here, and an empty
+    /// element leaves nothing else in its state (it is not on its stack of open elements), so
+    /// reading goes on exactly as if quick-xml had produced the same events.
+    fn empty_tag_fast(&mut self, reader: &mut Reader<&[u8]>) -> Result<bool, Fatal> {
+        let pos = self.base + reader.buffer_position() as usize;
+        let rest = &self.text[pos..];
+        let blank = rest.bytes().take_while(|&c| is_xml_space(c)).count();
+        let mut pairs = std::mem::take(&mut self.attr_buf);
+        let scanned = scan_empty_tag(&rest[blank..], &mut pairs);
+        self.attr_buf = pairs;
+        let Some(tag) = scanned else {
+            return Ok(false);
+        };
+        if blank > 0 {
+            self.text_content(&rest[..blank], None, Span::new(pos, pos + blank))?;
+        }
+        let start = pos + blank;
+        let span = Span::new(start, start + tag.len);
+        let e =
+            BytesStart::from_content(&self.text[start + 1..start + tag.content_end], tag.name_len);
+        self.attrs_scanned = true;
+        let ns = self.enter(&e, span)?;
+        self.empty(&e, ns, span)?;
+        reader.stream().consume(blank + tag.len);
+        Ok(true)
     }
 
     fn not_well_formed(&self, reader: &Reader<&[u8]>, e: quick_xml::Error) -> Finding {
@@ -391,10 +456,11 @@ impl<'a> XmlParser<'a> {
         let raw = e.attributes_raw();
         if self.attrs_regular {
             let pairs = std::mem::take(&mut self.attr_buf);
-            for (key, value) in &pairs {
+            for (key, value, special) in &pairs {
                 self.attribute(
                     &raw[key.clone()],
                     &raw[value.clone()],
+                    *special,
                     node,
                     tag,
                     on_resource,
@@ -411,16 +477,27 @@ impl<'a> XmlParser<'a> {
                     return fail(XML_NOT_WELL_FORMED.finding(format!("{err}")).at(tag));
                 }
             };
-            self.attribute(attr.key.as_ref(), &attr.value, node, tag, on_resource)?;
+            let special = needs_normalization(&attr.value);
+            self.attribute(
+                attr.key.as_ref(),
+                &attr.value,
+                special,
+                node,
+                tag,
+                on_resource,
+            )?;
         }
         Ok(())
     }
 
-    /// One attribute, `raw` as written between its quotes.
+    /// One attribute, `raw` as written between its quotes; `special` says whether it holds a
+    /// character that normalisation changes ([`needs_normalization`]).
+    #[allow(clippy::too_many_arguments)]
     fn attribute(
         &mut self,
         key: &str,
         raw: &str,
+        special: bool,
         node: NodeId,
         tag: Span,
         on_resource: bool,
@@ -432,7 +509,7 @@ impl<'a> XmlParser<'a> {
         let raw_span = self.span_of(raw);
         // Only entity references and line breaks or tabs change a value; the base64 of an
         // attachment (most of a large message) has none, so it is neither copied nor rescanned.
-        let value = if needs_normalization(raw) {
+        let value = if special {
             let attr = Attribute {
                 key: QName(key),
                 value: Cow::Borrowed(raw),
@@ -572,65 +649,148 @@ impl Ns {
     }
 }
 
+/// One attribute of a start tag: the byte ranges of its key and of its value (between the
+/// quotes), and whether the value holds a character that normalisation changes.
+type Attr = (Range<usize>, Range<usize>, bool);
+
+/// XML's white space.
+fn is_xml_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 /// Splits a start tag's attribute list (everything after the element name) into `key="value"`
 /// pairs, as byte ranges of `raw`. Returns false when the list is anything other than such pairs
-/// with distinct keys; the caller then lets quick-xml's attribute iterator report it. The value
-/// is found with `str::find`, which skips a multi-megabyte base64 value word by word, where
-/// quick-xml's attribute iterator walks it byte by byte (it was a third of the time spent on a
-/// 63 kB message with a PDF attached).
-fn scan_attributes(raw: &str, out: &mut Vec<(Range<usize>, Range<usize>)>) -> bool {
+/// with distinct keys; the caller then lets quick-xml's attribute iterator report it. Values
+/// are scanned by [`scan_value`], which skips a multi-megabyte base64 value 64 bytes at a time,
+/// where quick-xml's attribute iterator walks it byte by byte (it was a third of the time spent
+/// on a 63 kB message with a PDF attached).
+fn scan_attributes(raw: &str, out: &mut Vec<Attr>) -> bool {
+    scan_attribute_list(raw.as_bytes(), false, out) == Some(raw.len())
+}
+
+/// An empty element tag read by [`scan_empty_tag`].
+struct EmptyTag {
+    /// Length of the element name.
+    name_len: usize,
+    /// Where the content quick-xml would give (between `<` and `/>`) ends.
+    content_end: usize,
+    /// Length of the whole tag, `<` to `>`.
+    len: usize,
+}
+
+/// Reads `<name attributes/>` at the start of `text`, filling `out` with the attributes as
+/// ranges from the end of the name. Returns `None` for anything else (a start tag, an end tag,
+/// a comment, irregular attributes), which quick-xml then reads. The tag ends where quick-xml
+/// would end it (the first `>` outside quotes): names and keys hold no quote, `<`, `/` or `>`.
+fn scan_empty_tag(text: &str, out: &mut Vec<Attr>) -> Option<EmptyTag> {
+    let b = text.as_bytes();
+    if b.first() != Some(&b'<') {
+        return None;
+    }
+    let name_len = b[1..]
+        .iter()
+        .take_while(|&&c| !is_xml_space(c) && !is_tag_punctuation(c) && !matches!(c, b'!' | b'?'))
+        .count();
+    if name_len == 0 {
+        return None;
+    }
+    let attrs = 1 + name_len;
+    let slash = attrs + scan_attribute_list(&b[attrs..], true, out)?;
+    (b.get(slash) == Some(&b'/') && b.get(slash + 1) == Some(&b'>')).then_some(EmptyTag {
+        name_len,
+        content_end: slash,
+        len: slash + 2,
+    })
+}
+
+/// Bytes that never belong to a name or a key in a regular tag.
+fn is_tag_punctuation(c: u8) -> bool {
+    matches!(c, b'=' | b'/' | b'>' | b'<' | b'"' | b'\'' | b'&')
+}
+
+/// Scans `key="value"` pairs from the start of `b` into `out` (ranges relative to `b`). Stops
+/// at the end of `b`, or with `in_tag` at a `/` or `>` where a key would start, and returns
+/// where it stopped. `None` when a pair is irregular or a key repeats.
+fn scan_attribute_list(b: &[u8], in_tag: bool, out: &mut Vec<Attr>) -> Option<usize> {
     out.clear();
-    let b = raw.as_bytes();
-    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     let mut i = 0;
     loop {
-        while i < b.len() && ws(b[i]) {
+        while i < b.len() && is_xml_space(b[i]) {
             i += 1;
         }
-        if i == b.len() {
-            return true;
+        match b.get(i) {
+            None => return Some(i),
+            Some(b'/' | b'>') if in_tag => return Some(i),
+            _ => {}
         }
         let key = i;
-        while i < b.len() && b[i] != b'=' && !ws(b[i]) {
+        while i < b.len() && !is_xml_space(b[i]) && !is_tag_punctuation(b[i]) {
             i += 1;
         }
         let key = key..i;
-        while i < b.len() && ws(b[i]) {
+        while i < b.len() && is_xml_space(b[i]) {
             i += 1;
         }
         if key.is_empty() || b.get(i) != Some(&b'=') {
-            return false;
+            return None;
         }
         i += 1;
-        while i < b.len() && ws(b[i]) {
+        while i < b.len() && is_xml_space(b[i]) {
             i += 1;
         }
         let quote = match b.get(i) {
-            Some(&q @ (b'"' | b'\'')) => q as char,
-            _ => return false,
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return None,
         };
         let start = i + 1;
-        let Some(len) = raw[start..].find(quote) else {
-            return false;
-        };
-        let value = start..start + len;
-        if out.iter().any(|(k, _)| raw[k.clone()] == raw[key.clone()]) {
-            return false;
+        let (end, special) = scan_value(b, start, quote)?;
+        if out.iter().any(|(k, _, _)| b[k.clone()] == b[key.clone()]) {
+            return None;
         }
-        i = value.end + 1;
-        out.push((key, value));
+        i = end + 1;
+        out.push((key, start..end, special));
     }
 }
 
+/// Finds the closing `quote` of an attribute value that starts at `b[start]`, and says whether
+/// the value holds a character that attribute-value normalisation changes (`&`, tab, CR, LF).
+///
+/// Both quotes and those four are below `(`, and base64 has no such byte, so a 64-byte block
+/// without one is passed over after a single comparison the compiler vectorises; only blocks
+/// that have one (a space will do) are looked at byte by byte.
+fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
+    const BLOCK: usize = 64;
+    let mut special = false;
+    let mut look = |at: usize, bytes: &[u8]| {
+        for (j, &c) in bytes.iter().enumerate() {
+            if c == quote {
+                return Some(at + j);
+            }
+            special |= matches!(c, b'&' | b'\t' | b'\r' | b'\n');
+        }
+        None
+    };
+    let value = b.get(start..)?;
+    let mut blocks = value.chunks_exact(BLOCK);
+    let mut at = start;
+    for block in &mut blocks {
+        if block.iter().fold(false, |any, &c| any | (c < b'(')) {
+            if let Some(end) = look(at, block) {
+                return Some((end, special));
+            }
+        }
+        at += BLOCK;
+    }
+    let end = look(at, blocks.remainder())?;
+    Some((end, special))
+}
+
 /// Whether an attribute value holds a character that XML attribute-value normalisation changes
-/// (`&`, tab, CR, LF). Checked 32 bytes at a time without early exit, which the compiler
-/// vectorises.
+/// (`&`, tab, CR, LF), for values quick-xml's iterator gives.
 fn needs_normalization(value: &str) -> bool {
-    value.as_bytes().chunks(32).any(|chunk| {
-        chunk.iter().fold(false, |found, &c| {
-            found | matches!(c, b'&' | b'\t' | b'\r' | b'\n')
-        })
-    })
+    value
+        .bytes()
+        .any(|c| matches!(c, b'&' | b'\t' | b'\r' | b'\n'))
 }
 
 fn fail<T>(finding: Finding) -> Result<T, Fatal> {
@@ -677,7 +837,7 @@ mod tests {
                     let raw = start.attributes_raw();
                     let got: Vec<(String, String)> = pairs
                         .iter()
-                        .map(|(k, v)| (raw[k.clone()].to_string(), raw[v.clone()].to_string()))
+                        .map(|(k, v, _)| (raw[k.clone()].to_string(), raw[v.clone()].to_string()))
                         .collect();
                     assert_eq!(got, expected, "{raw:?}");
                 }
@@ -718,5 +878,81 @@ mod tests {
         let root = doc.root();
         assert_eq!(doc.get_value(root, "type"), Some("message"));
         assert_eq!(doc.get_value(root, "id"), Some("1"));
+    }
+
+    /// Reading empty elements without quick-xml changes nothing: the same tree and the same
+    /// findings, on every XML sample and on irregular tags that must be left to quick-xml.
+    #[test]
+    fn fast_empty_elements_read_as_quick_xml_reads_them() {
+        let mut texts: Vec<String> = [
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1"/><type value="a&amp;b"/></Bundle>"#,
+            "<Bundle xmlns=\"http://hl7.org/fhir\">\n  <id value=\"1\" />\n\t<meta/>\r\n</Bundle>",
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value='it"s'/><x a="1"b="2"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1" value="2"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1/><type value="x"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1" / ><a/b="1"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="a>b"/><c d>="1"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><f:id xmlns:f="urn:x" value="1"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><div xmlns="http://www.w3.org/1999/xhtml"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1"/></Bundle><extra/>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1"/> text <id value="2"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1"/><!-- c --><?pi x?><id value="2"/>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir">&amp;<id value="1"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><entry><resource><Patient/></resource></entry></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="&#xZZ;"/></Bundle>"#,
+            r#"<Bundle xmlns="http://hl7.org/fhir"><id value="1"/"#,
+            r#"<Bundle/>"#,
+            "<DTSControl><Version>1.0</Version><Empty/>\n<From_DTS a='1'/></DTSControl>",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir)
+                .expect("samples/ is readable")
+                .flatten()
+            {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "xml") {
+                    // Samples in other encodings never reach the XML reader.
+                    texts.extend(std::fs::read_to_string(&path).ok());
+                }
+            }
+        }
+        assert!(texts.len() > 100, "{} inputs", texts.len());
+        for text in texts {
+            let run = |fast: bool| {
+                let mut findings = Vec::new();
+                let source = Arc::new(SourceFile::new("t.xml", text.clone()));
+                let doc = parse_with(source, 0, &mut findings, fast);
+                format!("{doc:?}\n{findings:?}")
+            };
+            assert_eq!(run(true), run(false), "{text}");
+        }
+    }
+
+    #[test]
+    fn value_scan_finds_the_quote_and_special_characters() {
+        let long = "QUJD".repeat(100);
+        for (value, special) in [
+            (long.clone(), false),
+            (format!("{long}&amp;{long}"), true),
+            (format!("{long}\n"), true),
+            (format!("a b {long}"), false),
+            ("".to_string(), false),
+            ("\t".to_string(), true),
+        ] {
+            for pad in 0..40 {
+                let text = format!("{}{value}\"{long}\"", "x".repeat(pad));
+                let got = scan_value(text.as_bytes(), pad, b'"');
+                assert_eq!(got, Some((pad + value.len(), special)), "{pad} {value:?}");
+            }
+        }
+        assert_eq!(scan_value(long.as_bytes(), 0, b'"'), None);
+        assert_eq!(scan_value(b"a'b\"", 0, b'"'), Some((3, false)));
     }
 }

@@ -1,30 +1,151 @@
 //! FHIR STU3 (3.0.1) base type definitions: the generated `stu3_defs.tsv` table and lookups over it.
 //!
-//! The table is produced by `tools/gen_stu3_defs.py` from the official core package and embedded
-//! in the binary, so validation never needs the package at run time. It holds every resource,
-//! complex datatype and primitive datatype with the elements of its snapshot (inherited ones
-//! included), which is what interpreting a document tree needs: names, cardinalities, types,
-//! choice elements, content references and required bindings. The file's banner documents its
-//! columns.
+//! The table is produced by `tools/gen_stu3_defs.py` from the official core package. It holds
+//! every resource, complex datatype and primitive datatype with the elements of its snapshot
+//! (inherited ones included), which is what interpreting a document tree needs: names,
+//! cardinalities, types, choice elements, content references and required bindings. The file's
+//! banner documents its columns.
+//!
+//! `build.rs` parses the table with this very module ([`Defs::parse`]) and writes the result,
+//! lookup tables included, as Rust statics ([`Defs::to_rust`]) behind [`stu3`]: no run parses
+//! or indexes anything, and validation never needs the package at run time.
 //!
 //! A node of a document is located by a [`Ctx`]: the type whose snapshot describes the node and
 //! the element inside that snapshot. [`Defs::child`] moves from a node to a named child and
 //! returns the [`Ctx`] in which that child's own children are to be looked up.
+//!
+//! `build.rs` compiles this file into itself (`#[path]`), so it uses nothing but `std`; the
+//! embedded table is only referred to under the `stu3_tables` cfg, which `build.rs` sets for the
+//! crate and which the build script itself does not have.
 
-use std::fmt;
-use std::sync::OnceLock;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
-const STU3_TSV: &str = include_str!("stu3_defs.tsv");
-
-/// The FHIR STU3 base definitions, parsed on first use.
+/// The FHIR STU3 base definitions, generated from `stu3_defs.tsv` at build time.
+#[cfg(stu3_tables)]
 pub fn stu3() -> &'static Defs {
-    static STU3: OnceLock<Defs> = OnceLock::new();
-    STU3.get_or_init(|| {
-        Defs::parse(STU3_TSV).expect(
-            "embedded src/fhir/stu3_defs.tsv is malformed; regenerate it with tools/gen_stu3_defs.py",
-        )
-    })
+    static STU3: std::sync::OnceLock<Defs> = std::sync::OnceLock::new();
+    STU3.get_or_init(embedded::defs)
 }
+
+/// The tables `build.rs` generates ([`Defs::to_rust`]), and their conversion to [`Defs`].
+///
+/// They hold integers only: strings are offsets into the TSV text, embedded beside them. A
+/// table of `&str` fields would be cheaper to use but not to load: every pointer in a static is
+/// relocated by the loader at start-up, and the 1.2 MB of pages holding them copied, in every
+/// process, including those that never look a definition up. Built from the integers, the
+/// elements cost about 0.2 M instructions, once, on first use (on a spare core for a check,
+/// see `cli::run`); the lookup tables and child lists are used in place.
+#[cfg(stu3_tables)]
+mod embedded {
+    use super::*;
+
+    include!(concat!(env!("OUT_DIR"), "/stu3_defs.rs"));
+
+    /// The text the tables' string offsets point into. A `static`, so that it has one address
+    /// (the test comparing the embedded and parsed tables relies on it).
+    pub(super) static TSV: &str = include_str!("stu3_defs.tsv");
+
+    fn text(offset: u32, len: u32) -> &'static str {
+        &TSV[offset as usize..offset as usize + len as usize]
+    }
+
+    fn optional(offset: u32, len: u32) -> Option<&'static str> {
+        (offset != NONE).then(|| text(offset, len))
+    }
+
+    fn ctx(ty: u32, node: u32) -> Option<Ctx> {
+        (ty != NONE).then_some(Ctx {
+            ty: ty as u16,
+            node,
+        })
+    }
+
+    fn kind(code: u32) -> Kind {
+        match code {
+            0 => Kind::Resource,
+            1 => Kind::Complex,
+            _ => Kind::Primitive,
+        }
+    }
+
+    fn json_type(code: u32) -> Option<JsonType> {
+        match code {
+            1 => Some(JsonType::String),
+            2 => Some(JsonType::Boolean),
+            3 => Some(JsonType::Number),
+            _ => None,
+        }
+    }
+
+    pub(super) fn defs() -> Defs {
+        assert_eq!(
+            TSV.len(),
+            TSV_LEN,
+            "src/fhir/stu3_defs.tsv changed after build.rs read it"
+        );
+        static REFS: std::sync::OnceLock<Vec<TypeRef>> = std::sync::OnceLock::new();
+        let refs = REFS.get_or_init(|| {
+            TYPE_REFS
+                .iter()
+                .map(|r| TypeRef {
+                    code: text(r[0], r[1]),
+                    profile: optional(r[2], r[3]),
+                    targets: text(r[4], r[5]),
+                    content: ctx(r[6], r[7]),
+                })
+                .collect()
+        });
+        let types = TYPES
+            .iter()
+            .map(|t| TypeInfo {
+                name: text(t[0], t[1]),
+                kind: kind(t[2]),
+                is_abstract: t[3] != 0,
+                base: optional(t[4], t[5]),
+                json_type: json_type(t[6]),
+                value_regex: optional(t[7], t[8]),
+                root: t[9],
+            })
+            .collect();
+        let elements = ELEMENTS
+            .iter()
+            .map(|e| ElementDef {
+                path: text(e[0], e[1]),
+                name: text(e[2], e[3]),
+                min: e[4],
+                max: (e[5] != NONE).then_some(e[5]),
+                types: Cow::Borrowed(&refs[e[6] as usize..e[6] as usize + e[7] as usize]),
+                content_reference: optional(e[8], e[9]),
+                required_binding: optional(e[10], e[11]),
+                regex: optional(e[12], e[13]),
+                is_choice: e[14] != 0,
+                ty: e[15] as u16,
+                content: ctx(e[16], e[17]),
+                children_start: e[18],
+                children_len: e[19],
+            })
+            .collect();
+        Defs {
+            types: Cow::Owned(types),
+            type_table: NameTable {
+                slots: Cow::Borrowed(&TYPE_TABLE_SLOTS),
+                len: TYPE_TABLE.0,
+                shift: TYPE_TABLE.1,
+            },
+            elements: Cow::Owned(elements),
+            child_list: Cow::Borrowed(&CHILD_LIST),
+            child_table: NameTable {
+                slots: Cow::Borrowed(&CHILD_TABLE_SLOTS),
+                len: CHILD_TABLE.0,
+                shift: CHILD_TABLE.1,
+            },
+        }
+    }
+}
+
+/// "No value" in the generated integer tables.
+const NONE: u32 = u32::MAX;
 
 /// Where a node sits in the definitions: the type whose snapshot describes it and the element
 /// path inside it.
@@ -51,7 +172,7 @@ pub enum JsonType {
 }
 
 /// One resource or datatype.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TypeInfo {
     pub name: &'static str,
     pub kind: Kind,
@@ -66,7 +187,7 @@ pub struct TypeInfo {
 }
 
 /// One allowed type of an element.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TypeRef {
     /// The FHIR type code, e.g. `string`, `CodeableConcept`, `Reference`, `BackboneElement`.
     pub code: &'static str,
@@ -86,7 +207,7 @@ impl TypeRef {
 }
 
 /// One element of a type's snapshot.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ElementDef {
     /// Full path as in the snapshot, e.g. `Bundle.entry.resource`, `Observation.value[x]`.
     pub path: &'static str,
@@ -97,7 +218,7 @@ pub struct ElementDef {
     /// `None` means unbounded (`*`).
     pub max: Option<u32>,
     /// Allowed types; empty for a content reference and for a primitive's system-typed `value`.
-    pub types: Vec<TypeRef>,
+    pub types: Cow<'static, [TypeRef]>,
     /// E.g. `#Bundle.link`: this element has the content of that one.
     pub content_reference: Option<&'static str>,
     /// ValueSet URL of a `required` binding.
@@ -156,14 +277,14 @@ impl std::error::Error for ParseError {}
 /// A set of type definitions with indexes for lookups.
 #[derive(Debug)]
 pub struct Defs {
-    types: Vec<TypeInfo>,
+    types: Cow<'static, [TypeInfo]>,
     /// Type name -> index into `types` (under key 0).
     type_table: NameTable,
     /// All elements of all types; each type's root is included as a synthetic element so that
     /// roots and backbone elements are handled alike.
-    elements: Vec<ElementDef>,
+    elements: Cow<'static, [ElementDef]>,
     /// Direct children of each element, contiguous per parent, in definition order.
-    child_list: Vec<u32>,
+    child_list: Cow<'static, [u32]>,
     /// (parent element, child name) -> child element; choice elements under `parent | CHOICE_KEY`.
     child_table: NameTable,
 }
@@ -172,7 +293,7 @@ impl Defs {
     /// Parses a table in the format written by `tools/gen_stu3_defs.py`.
     ///
     /// The text must be `'static` because definitions borrow their strings from it instead of
-    /// copying thousands of small strings; [`stu3`] passes the embedded table.
+    /// copying thousands of small strings. Runs at build time for the embedded table.
     pub fn parse(text: &'static str) -> Result<Defs, ParseError> {
         let mut builder = Builder::default();
         // Rows average about 48 bytes; reserving avoids regrowing the large element vector.
@@ -220,8 +341,18 @@ impl Defs {
         builder.finish()
     }
 
+    fn type_index(&self, name: &str) -> Option<u32> {
+        self.type_table
+            .get(0, name, |index| self.types[index as usize].name)
+    }
+
+    fn child_id(&self, key: u32, name: &str) -> Option<u32> {
+        self.child_table
+            .get(key, name, |id| self.elements[id as usize].name)
+    }
+
     pub fn type_info(&self, name: &str) -> Option<&TypeInfo> {
-        let index = self.type_table.get(0, name)?;
+        let index = self.type_index(name)?;
         self.types.get(index as usize)
     }
 
@@ -244,7 +375,7 @@ impl Defs {
 
     /// The context for the content of a resource or datatype.
     pub fn root(&self, type_name: &str) -> Option<Ctx> {
-        let index = self.type_table.get(0, type_name)?;
+        let index = self.type_index(type_name)?;
         Some(Ctx {
             ty: index as u16,
             node: self.types[index as usize].root,
@@ -261,7 +392,7 @@ impl Defs {
                 Some(prefix) => (prefix, ctx.node | CHOICE_KEY),
                 None => (segment, ctx.node),
             };
-            ctx.node = self.child_table.get(key, name)?;
+            ctx.node = self.child_id(key, name)?;
         }
         Some(ctx)
     }
@@ -304,9 +435,9 @@ impl Defs {
     /// first letter capitalised (`valueString`, `valueCodeableConcept`), and the match reports
     /// that type. Names with any other suffix do not match.
     pub fn child(&self, ctx: Ctx, name: &str) -> Option<Child<'_>> {
-        if let Some(id) = self.child_table.get(ctx.node, name) {
+        if let Some(id) = self.child_id(ctx.node, name) {
             let def = &self.elements[id as usize];
-            let type_ref = match def.types.as_slice() {
+            let type_ref = match &*def.types {
                 [only] => Some(only),
                 _ => None,
             };
@@ -324,7 +455,7 @@ impl Defs {
             if !byte.is_ascii_uppercase() {
                 continue;
             }
-            let Some(id) = self.child_table.get(ctx.node | CHOICE_KEY, &name[..split]) else {
+            let Some(id) = self.child_id(ctx.node | CHOICE_KEY, &name[..split]) else {
                 continue;
             };
             let def = &self.elements[id as usize];
@@ -338,6 +469,111 @@ impl Defs {
             });
         }
         None
+    }
+
+    /// The definitions as Rust items for `build.rs` to embed (see [`stu3`]): every table as
+    /// built, lookup tables included, so that nothing is parsed or indexed at run time, and
+    /// strings as `offset, length` into `text`, the table they were parsed from. An absent
+    /// string or context is [`NONE`].
+    #[doc(hidden)]
+    pub fn to_rust(&self, text: &str) -> String {
+        let span = |s: &str| -> [u32; 2] {
+            if s.is_empty() {
+                return [0, 0];
+            }
+            let offset = (s.as_ptr() as usize)
+                .checked_sub(text.as_ptr() as usize)
+                .filter(|&o| o + s.len() <= text.len())
+                .expect("every string of the definitions is a slice of their text");
+            [offset as u32, s.len() as u32]
+        };
+        let optional = |s: Option<&str>| s.map_or([NONE, 0], span);
+        let ctx = |c: Option<Ctx>| c.map_or([NONE, 0], |c| [u32::from(c.ty), c.node]);
+        let mut out = String::new();
+        let mut array = |name: &str, width: usize, rows: Vec<Vec<u32>>| {
+            let n = rows.len();
+            writeln!(out, "static {name}: [[u32; {width}]; {n}] = [").unwrap();
+            for row in rows {
+                debug_assert_eq!(row.len(), width);
+                let cells: Vec<String> = row.iter().map(u32::to_string).collect();
+                writeln!(out, "    [{}],", cells.join(",")).unwrap();
+            }
+            out.push_str("];\n");
+        };
+        let types = self
+            .types
+            .iter()
+            .map(|t| {
+                let kind = match t.kind {
+                    Kind::Resource => 0,
+                    Kind::Complex => 1,
+                    Kind::Primitive => 2,
+                };
+                let json = match t.json_type {
+                    None => 0,
+                    Some(JsonType::String) => 1,
+                    Some(JsonType::Boolean) => 2,
+                    Some(JsonType::Number) => 3,
+                };
+                let mut row = span(t.name).to_vec();
+                row.extend([kind, u32::from(t.is_abstract)]);
+                row.extend(optional(t.base));
+                row.push(json);
+                row.extend(optional(t.value_regex));
+                row.push(t.root);
+                row
+            })
+            .collect();
+        array("TYPES", 10, types);
+        let mut refs = Vec::new();
+        let mut elements = Vec::new();
+        for e in self.elements.iter() {
+            let start = refs.len() as u32;
+            for t in e.types.iter() {
+                let mut row = span(t.code).to_vec();
+                row.extend(optional(t.profile));
+                row.extend(span(t.targets));
+                row.extend(ctx(t.content));
+                refs.push(row);
+            }
+            let mut row = span(e.path).to_vec();
+            row.extend(span(e.name));
+            row.extend([e.min, e.max.unwrap_or(NONE), start, e.types.len() as u32]);
+            row.extend(optional(e.content_reference));
+            row.extend(optional(e.required_binding));
+            row.extend(optional(e.regex));
+            row.extend([u32::from(e.is_choice), u32::from(e.ty)]);
+            row.extend(ctx(e.content));
+            row.extend([e.children_start, e.children_len]);
+            elements.push(row);
+        }
+        array("TYPE_REFS", 8, refs);
+        array("ELEMENTS", 20, elements);
+        let mut table = |name: &str, table: &NameTable| {
+            let n = table.slots.len();
+            writeln!(out, "static {name}_SLOTS: [Slot; {n}] = [").unwrap();
+            for chunk in table.slots.chunks(8) {
+                let cells: Vec<String> = chunk
+                    .iter()
+                    .map(|Slot(key, value, tag)| format!("Slot({key},{value},{tag})"))
+                    .collect();
+                writeln!(out, "    {},", cells.join(",")).unwrap();
+            }
+            out.push_str("];\n");
+            let (len, shift) = (table.len, table.shift);
+            writeln!(out, "const {name}: (usize, u32) = ({len}, {shift});").unwrap();
+        };
+        table("TYPE_TABLE", &self.type_table);
+        table("CHILD_TABLE", &self.child_table);
+        let n = self.child_list.len();
+        writeln!(out, "static CHILD_LIST: [u32; {n}] = [").unwrap();
+        for chunk in self.child_list.chunks(16) {
+            let cells: Vec<String> = chunk.iter().map(u32::to_string).collect();
+            writeln!(out, "    {},", cells.join(",")).unwrap();
+        }
+        out.push_str("];\n");
+        writeln!(out, "const TSV_LEN: usize = {};", text.len()).unwrap();
+        out
     }
 
     /// Works out where the children of nodes described by element `id` are defined.
@@ -367,10 +603,10 @@ impl Defs {
                     (kind != Kind::Resource).then_some(ctx)
                 }
             };
-            self.elements[id].types[index].content = type_content;
+            self.elements.to_mut()[id].types.to_mut()[index].content = type_content;
         }
-        let element = &mut self.elements[id];
-        element.content = match (content, element.types.as_slice()) {
+        let element = &mut self.elements.to_mut()[id];
+        element.content = match (content, &*element.types) {
             (Some(content), _) => Some(content),
             (None, [only]) if !element.is_choice => only.content,
             _ => None,
@@ -471,9 +707,9 @@ impl Builder {
                 for item in text.split(',') {
                     types.push(parse_type_ref(item)?);
                 }
-                types
+                Cow::Owned(types)
             }
-            None => Vec::new(),
+            None => Cow::Borrowed(&[][..]),
         };
         let content_reference = field(4);
         if content_reference.is_some_and(|r| !r.starts_with('#')) {
@@ -539,7 +775,7 @@ impl Builder {
         };
         let mut type_table = NameTable::with_capacity(self.types.len());
         for (index, info) in self.types.iter().enumerate() {
-            if !type_table.insert(0, info.name, index as u32) {
+            if !type_table.insert(0, info.name, index as u32, |i| self.types[i as usize].name) {
                 let message = format!("type {} defined twice", info.name);
                 return Err(error(info.root as usize, message));
             }
@@ -569,7 +805,8 @@ impl Builder {
             } else {
                 parent
             };
-            if !child_table.insert(key, element.name, id as u32) {
+            let name_of = |id: u32| self.elements[id as usize].name;
+            if !child_table.insert(key, element.name, id as u32, name_of) {
                 let message = format!("{}: defined twice", element.path);
                 return Err(error(id, message));
             }
@@ -577,13 +814,13 @@ impl Builder {
 
         let lines = self.lines;
         let mut defs = Defs {
-            types: self.types,
+            types: Cow::Owned(self.types),
             type_table,
-            elements: self.elements,
-            child_list,
+            elements: Cow::Owned(self.elements),
+            child_list: Cow::Owned(child_list),
             child_table,
         };
-        for (id, element) in defs.elements.iter_mut().enumerate() {
+        for (id, element) in defs.elements.to_mut().iter_mut().enumerate() {
             element.children_start = starts[id];
             element.children_len = starts[id + 1] - starts[id];
         }
@@ -599,7 +836,7 @@ impl Builder {
                     node: info.root,
                 };
                 let regex = defs.child(root, "value").and_then(|value| value.def.regex);
-                defs.types[index].value_regex = regex;
+                defs.types.to_mut()[index].value_regex = regex;
             }
         }
         Ok(defs)
@@ -612,7 +849,7 @@ fn root_element(name: &'static str, ty: u16) -> ElementDef {
         name,
         min: 0,
         max: None,
-        types: Vec::new(),
+        types: Cow::Borrowed(&[][..]),
         content_reference: None,
         required_binding: None,
         regex: None,
@@ -657,79 +894,84 @@ fn parse_type_ref(text: &'static str) -> Result<TypeRef, String> {
 /// name, and child lookups run for every node of every document, so the table is
 /// hand-rolled: linear probing, at most half full, multiplicative hashing indexed by the high
 /// bits. It is built once and never grows.
+///
+/// Slots hold no name: the value names its entry (an element, a type), so the caller passes
+/// `name_of` to compare against, and the slots are plain integers. That keeps the generated
+/// table free of pointers, which the loader would otherwise relocate (and so copy) page by page
+/// in every process; a 32-bit tag from the hash makes a comparison with the wrong name rare.
 #[derive(Debug)]
 struct NameTable {
-    slots: Vec<Slot>,
+    slots: Cow<'static, [Slot]>,
     len: usize,
     shift: u32,
 }
 
+/// `(key, value, tag)`; `value == EMPTY` marks a free slot.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
-    key: u32,
-    value: u32,
-    name: &'static str,
-}
+struct Slot(u32, u32, u32);
 
 const EMPTY: u32 = u32::MAX;
 
 impl NameTable {
     fn with_capacity(entries: usize) -> NameTable {
         let bits = (entries.max(8) * 2).next_power_of_two().trailing_zeros();
-        let empty = Slot {
-            key: 0,
-            value: EMPTY,
-            name: "",
-        };
         NameTable {
-            slots: vec![empty; 1 << bits],
+            slots: Cow::Owned(vec![Slot(0, EMPTY, 0); 1 << bits]),
             len: 0,
             shift: 64 - bits,
         }
     }
 
-    fn first_slot(&self, key: u32, name: &str) -> usize {
-        (hash_key(key, name) >> self.shift) as usize
-    }
-
-    /// Returns false if the key is already present. `value` must not be `EMPTY`.
-    fn insert(&mut self, key: u32, name: &'static str, value: u32) -> bool {
+    /// Returns false if the key is already present. `value` must not be `EMPTY`; `name_of`
+    /// gives the name of every value already inserted.
+    fn insert<'n>(
+        &mut self,
+        key: u32,
+        name: &str,
+        value: u32,
+        name_of: impl Fn(u32) -> &'n str + Copy,
+    ) -> bool {
         debug_assert_ne!(value, EMPTY);
         if (self.len + 1) * 2 > self.slots.len() {
             // Callers size the table up front; growing only keeps the half-full invariant.
             let mut bigger = NameTable::with_capacity(self.slots.len());
-            for slot in self.slots.iter().filter(|slot| slot.value != EMPTY) {
-                bigger.insert(slot.key, slot.name, slot.value);
+            for &Slot(key, value, _) in self.slots.iter().filter(|slot| slot.1 != EMPTY) {
+                bigger.insert(key, name_of(value), value, name_of);
             }
             *self = bigger;
         }
+        let hash = hash_key(key, name);
+        let tag = hash as u32;
         let mask = self.slots.len() - 1;
-        let mut index = self.first_slot(key, name);
+        let mut index = (hash >> self.shift) as usize;
+        let slots = self.slots.to_mut();
         loop {
-            let slot = &mut self.slots[index];
-            if slot.value == EMPTY {
-                *slot = Slot { key, value, name };
+            let slot = &mut slots[index];
+            if slot.1 == EMPTY {
+                *slot = Slot(key, value, tag);
                 self.len += 1;
                 return true;
             }
-            if slot.key == key && slot.name == name {
+            if slot.0 == key && slot.2 == tag && name_of(slot.1) == name {
                 return false;
             }
             index = (index + 1) & mask;
         }
     }
 
-    fn get(&self, key: u32, name: &str) -> Option<u32> {
+    fn get<'n>(&self, key: u32, name: &str, name_of: impl Fn(u32) -> &'n str) -> Option<u32> {
+        let hash = hash_key(key, name);
+        let tag = hash as u32;
         let mask = self.slots.len() - 1;
-        let mut index = self.first_slot(key, name);
+        let mut index = (hash >> self.shift) as usize;
         // Terminates: the table is never more than half full, so an empty slot is reached.
         loop {
-            let slot = &self.slots[index];
-            if slot.value == EMPTY {
+            let Slot(k, value, t) = self.slots[index];
+            if value == EMPTY {
                 return None;
             }
-            if slot.key == key && slot.name == name {
-                return Some(slot.value);
+            if k == key && t == tag && name_of(value) == name {
+                return Some(value);
             }
             index = (index + 1) & mask;
         }
@@ -849,24 +1091,32 @@ string.value\t0\t1\t\t\t\t[ \\S]+
 
     #[test]
     fn child_table_handles_collisions() {
-        let names: Vec<&'static str> = (0..500)
-            .map(|i| &*Box::leak(format!("n{i}").into_boxed_str()))
-            .collect();
+        let names: Vec<String> = (0..500).map(|i| format!("n{i}")).collect();
+        // Value `v` is entry `v / 3` under key `v % 3`.
+        let name_of = |value: u32| names[value as usize / 3].as_str();
         // Deliberately undersized, so that inserting also exercises growing.
         let mut table = NameTable::with_capacity(10);
         for (i, name) in names.iter().enumerate() {
             for key in 0..3 {
-                assert!(table.insert(key, name, i as u32 * 3 + key));
+                assert!(table.insert(key, name, i as u32 * 3 + key, name_of));
             }
         }
-        assert!(!table.insert(1, names[7], 0));
+        assert!(!table.insert(1, &names[7], 7 * 3 + 1, name_of));
         for (i, name) in names.iter().enumerate() {
             for key in 0..3 {
-                assert_eq!(table.get(key, name), Some(i as u32 * 3 + key));
+                assert_eq!(table.get(key, name, name_of), Some(i as u32 * 3 + key));
             }
-            assert_eq!(table.get(3, name), None);
+            assert_eq!(table.get(3, name, name_of), None);
         }
-        assert_eq!(table.get(0, "missing"), None);
+        assert_eq!(table.get(0, "missing", name_of), None);
+    }
+
+    /// The table embedded at build time is exactly what parsing the committed TSV gives.
+    #[test]
+    fn embedded_table_matches_the_tsv() {
+        let text = embedded::TSV;
+        let parsed = Defs::parse(text).expect("the TSV parses");
+        assert!(parsed.to_rust(text) == stu3().to_rust(text));
     }
 
     #[test]

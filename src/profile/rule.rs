@@ -32,9 +32,14 @@ pub struct RuleDef {
     /// Kinds of input the rule runs on; default `["message"]`.
     #[serde(default)]
     pub applies: Option<Vec<String>>,
-    /// Target path; required by every check kind but `code`.
+    /// Target path; required by every check kind but `code`. With `for_each`, it is relative
+    /// to each node `for_each` selects.
     #[serde(default)]
     pub select: Option<String>,
+    /// Scope: the check runs once per node this path selects (each Observation, say), so that
+    /// a missing or wrong value is reported for every resource, not once for the bundle.
+    #[serde(default)]
+    pub for_each: Option<String>,
     pub check: toml::Table,
     /// Version sets the rule applies to when it has no variants (default: every release).
     #[serde(default)]
@@ -86,6 +91,7 @@ struct Variant {
 pub struct DataRule {
     pub meta: RuleMeta,
     kinds: Vec<InputKind>,
+    scope: Option<Path>,
     target: Option<Path>,
     message: String,
     missing_message: Option<String>,
@@ -128,11 +134,23 @@ impl DataRule {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let scope = def
+            .for_each
+            .as_deref()
+            .map(|s| Path::parse(s, aliases).map_err(|e| format!("for_each: {e}")))
+            .transpose()?;
         let target = def
             .select
             .as_deref()
-            .map(|s| Path::parse(s, aliases))
-            .transpose()?;
+            .map(|s| match scope {
+                Some(_) => Path::parse_relative(s),
+                None => Path::parse(s, aliases),
+            })
+            .transpose()
+            .map_err(|e| format!("select: {e}"))?;
+        if scope.is_some() && target.is_none() {
+            return Err("`for_each` needs a relative `select`".into());
+        }
         let known_use_case = |uc: &String| {
             spec.use_case(uc)
                 .map(|_| ())
@@ -225,6 +243,7 @@ impl DataRule {
                 requirements: Requirements::new(refs),
             },
             kinds,
+            scope,
             target,
             message: def.message,
             missing_message: def.missing_message,
@@ -247,8 +266,13 @@ impl DataRule {
             .any(|v| v.versions.iter().any(|x| x == version))
     }
 
-    pub fn target_text(&self) -> Option<&str> {
-        self.target.as_ref().map(Path::text)
+    /// The rule's target as `explain` shows it: `for_each` scope, then `select`.
+    pub fn target_text(&self) -> Option<String> {
+        let target = self.target.as_ref().map(Path::text)?;
+        Some(match &self.scope {
+            Some(scope) => format!("{} (for each: {target})", scope.text()),
+            None => target.to_string(),
+        })
     }
 }
 
@@ -273,9 +297,17 @@ impl Rule for DataRule {
             missing_message: self.missing_message.as_deref(),
             target: self.target.as_ref().map_or("", Path::text),
         };
-        match &self.target {
-            Some(path) => variant.check.run(&run, &path.eval(cx), out),
-            None => variant.check.run(
+        match (&self.scope, &self.target) {
+            (Some(scope), Some(path)) => {
+                let sel = scope.eval(cx);
+                if !sel.unresolved {
+                    for node in sel.nodes {
+                        variant.check.run(&run, &path.eval_from(cx, node), out);
+                    }
+                }
+            }
+            (_, Some(path)) => variant.check.run(&run, &path.eval(cx), out),
+            (_, None) => variant.check.run(
                 &run,
                 &crate::profile::select::Selection {
                     nodes: Vec::new(),

@@ -4,7 +4,8 @@
 //! `start` is `Bundle` (the document root) or an alias from `profiles/aliases.toml`, and a step
 //! is one of
 //! - `name` or `name[n]`: children with that name (all of them, or the n-th);
-//! - `where(child='value')`: keep nodes whose child `child` has that value;
+//! - `where(child='value')`: keep nodes whose child `child` has that value (`child` may be a
+//!   dotted path such as `code.coding.code`: any node it reaches has that value);
 //! - `ofType(Type)`: keep resource nodes of that resource type;
 //! - `first()`: keep the first node;
 //! - `resolve()`: follow a Reference (or a reference string) to the entry resource it names.
@@ -23,7 +24,7 @@ enum Step {
         index: Option<usize>,
     },
     Where {
-        child: String,
+        child: Vec<String>,
         value: String,
     },
     OfType(String),
@@ -65,17 +66,41 @@ impl Path {
         })
     }
 
+    /// Parses a path relative to a node (no root element or alias): `status`,
+    /// `extension.where(url='…').valueCode`, `subject.resolve()`. Used by `for_each` rules and by
+    /// `required`'s `each`, which evaluate it from each node in turn.
+    pub fn parse_relative(text: &str) -> Result<Path, String> {
+        let branches = split_top(text, '|')?
+            .iter()
+            .map(|b| {
+                split_top(b.trim(), '.')?
+                    .iter()
+                    .map(|p| parse_step(p))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Path {
+            text: text.to_string(),
+            branches,
+        })
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
 
     /// Evaluates from the document root; a union keeps each branch's nodes in branch order.
     pub fn eval(&self, cx: &Context<'_>) -> Selection {
+        self.eval_from(cx, cx.doc.root())
+    }
+
+    /// Evaluates from `start`: the document root for a rooted path, any node for a relative one.
+    pub fn eval_from(&self, cx: &Context<'_>, start: NodeId) -> Selection {
         let mut all = Vec::new();
         let mut first: Option<Selection> = None;
         let mut unresolved = false;
         for steps in &self.branches {
-            let sel = eval_branch(steps, cx);
+            let sel = eval_branch(steps, cx, start);
             unresolved |= sel.unresolved;
             all.extend(sel.nodes.iter().copied());
             first.get_or_insert(sel);
@@ -102,10 +127,9 @@ fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Ste
         .collect()
 }
 
-fn eval_branch(steps: &[Step], cx: &Context<'_>) -> Selection {
-    let doc = cx.doc;
-    let mut nodes = vec![doc.root()];
-    let mut reached = doc.root();
+fn eval_branch(steps: &[Step], cx: &Context<'_>, start: NodeId) -> Selection {
+    let mut nodes = vec![start];
+    let mut reached = start;
     for step in steps {
         let next = apply(step, cx, &nodes);
         if next.is_empty() {
@@ -195,8 +219,14 @@ fn parse_step(part: &str) -> Result<Step, String> {
             .strip_prefix('\'')
             .and_then(|v| v.strip_suffix('\''))
             .ok_or_else(|| format!("`{part}`: the value must be in single quotes"))?;
+        let child: Vec<String> = child.trim().split('.').map(str::to_string).collect();
+        if !child.iter().all(|c| is_name(c)) {
+            return Err(format!(
+                "`{part}`: expected where(child='value') or where(a.b='value')"
+            ));
+        }
         return Ok(Step::Where {
-            child: child.trim().to_string(),
+            child,
             value: value.to_string(),
         });
     }
@@ -250,10 +280,7 @@ fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
         Step::Where { child, value } => nodes
             .iter()
             .copied()
-            .filter(|&n| {
-                doc.children_named(n, child)
-                    .any(|c| doc.value(c) == Some(value))
-            })
+            .filter(|&n| descendants(doc, n, child).any(|c| doc.value(c) == Some(value)))
             .collect(),
         Step::OfType(ty) => nodes
             .iter()
@@ -265,6 +292,21 @@ fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
             .iter()
             .filter_map(|&n| resolve_node(cx, doc, n))
             .collect(),
+    }
+}
+
+/// The nodes a dotted child path reaches from `n` (every match at every step).
+pub fn descendants<'d>(
+    doc: &'d Document,
+    n: NodeId,
+    path: &'d [String],
+) -> Box<dyn Iterator<Item = NodeId> + 'd> {
+    match path.split_first() {
+        None => Box::new(std::iter::once(n)),
+        Some((head, rest)) => Box::new(
+            doc.children_named(n, head)
+                .flat_map(move |c| descendants(doc, c, rest)),
+        ),
     }
 }
 
@@ -311,7 +353,7 @@ mod tests {
         assert_eq!(
             steps[6],
             Step::Where {
-                child: "url".into(),
+                child: vec!["url".into()],
                 value: "https://x/y.z".into()
             }
         );

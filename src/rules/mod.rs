@@ -4,6 +4,10 @@
 
 pub mod bundle_index;
 pub mod code;
+mod code_clin1;
+pub mod code_clin2;
+mod code_comp;
+pub mod code_task;
 pub mod input;
 mod passes;
 
@@ -107,7 +111,7 @@ pub struct RuleInfo<'a> {
     pub meta: &'a RuleMeta,
     /// The pack file that defines it, or `built-in`.
     pub source: &'a str,
-    pub target: Option<&'a str>,
+    pub target: Option<String>,
     pub pack: Option<&'a DataRule>,
 }
 
@@ -191,15 +195,17 @@ impl Registry {
             .collect()
     }
 
-    /// Runs every applicable rule over a parsed document.
+    /// Runs every applicable rule over a parsed document, keeping the findings `selection`
+    /// keeps.
     pub fn check(
         &self,
         doc: &Document,
         kind: InputKind,
         spec: SpecContext,
+        selection: &Selection,
         out: &mut Vec<Finding>,
     ) {
-        self.check_with(doc, kind, spec, None, out);
+        self.check_with(doc, kind, spec, selection, None, out);
     }
 
     /// [`Registry::check`] for a file validated together with others (see [`crate::mesh`]).
@@ -208,9 +214,11 @@ impl Registry {
         doc: &Document,
         kind: InputKind,
         spec: SpecContext,
+        selection: &Selection,
         peers: Option<&crate::mesh::Peers<'_>>,
         out: &mut Vec<Finding>,
     ) {
+        let start = out.len();
         let mut cx = Context::new(doc, kind, spec);
         cx.peers = peers;
         for rule in &self.profile.rules {
@@ -218,21 +226,25 @@ impl Registry {
                 rule.check(&cx, out);
             }
         }
+        // An ignored pack rule must not hide the base rule's finding on the same defect.
+        let kept: Vec<Finding> = out.drain(start..).filter(|f| selection.keeps(f)).collect();
+        out.extend(kept);
         let pack_end = out.len();
         for pass in passes::PASSES {
             if pass.applies_to(kind) {
                 pass.run(&cx, out);
             }
         }
-        // One absent element, one finding: the pack rule's, which names the requirement.
-        let reported: std::collections::HashSet<_> = out[..pack_end]
+        // One absent element or bad value, one finding: the pack rule's, which names the
+        // requirement.
+        let reported: std::collections::HashSet<_> = out[start..pack_end]
             .iter()
-            .filter_map(|f| f.absent.clone())
+            .filter_map(|f| f.defect.clone())
             .collect();
         if !reported.is_empty() {
             let mut i = pack_end;
             while i < out.len() {
-                if out[i].absent.as_ref().is_some_and(|a| reported.contains(a)) {
+                if out[i].defect.as_ref().is_some_and(|a| reported.contains(a)) {
                     out.remove(i);
                 } else {
                     i += 1;

@@ -389,12 +389,24 @@ fn is_base64_symbol(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
+/// [`is_base64_symbol`] as arithmetic the compiler turns into a few vector instructions per 16
+/// bytes: the letters (folded to lower case by setting bit 5) and the digits are each one range,
+/// moved to the bottom of the signed byte range so that one signed comparison tests it, and `+`
+/// and `/` differ only in bit 2. A 256-entry lookup table measured four times slower: it is read
+/// one byte at a time.
+fn is_base64_symbol_vector(c: u8) -> bool {
+    let letter = (c | 0x20).wrapping_add(0x80 - b'a') as i8;
+    let digit = c.wrapping_add(0x80 - b'0') as i8;
+    (letter < i8::MIN + 26) | (digit < i8::MIN + 10) | ((c | 4) == b'/')
+}
+
 /// RFC 4648 base64: alphabet symbols, `=` padding only at the end, a multiple of four symbols.
 /// XML Schema's base64Binary (which STU3 XML uses) allows whitespace between the symbols, so
 /// line-wrapped base64 is accepted too.
 fn base64(b: &[u8]) -> Result<(), Problem> {
     // Attachments make this the longest value of most messages (a 38 kB PDF is 50 kB of
-    // base64), so the common case is checked in fixed-size blocks the compiler vectorises.
+    // base64; one message has 2.6 MB), so the common case is checked in fixed-size blocks the
+    // compiler vectorises, without branching inside a block.
     let body = b
         .strip_suffix(b"==")
         .or_else(|| b.strip_suffix(b"="))
@@ -402,11 +414,11 @@ fn base64(b: &[u8]) -> Result<(), Problem> {
     let mut blocks = body.chunks_exact(64);
     let mut clean = true;
     for block in &mut blocks {
-        let mut bad = false;
+        let mut all = true;
         for &c in block {
-            bad |= !is_base64_symbol(c);
+            all &= is_base64_symbol_vector(c);
         }
-        if bad {
+        if !all {
             clean = false;
             break;
         }
@@ -451,7 +463,7 @@ fn xhtml(value: &str) -> Result<(), Problem> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{check, is_base64_symbol, is_base64_symbol_vector};
 
     fn ok(ty: &str, values: &[&str]) {
         for v in values {
@@ -616,6 +628,13 @@ mod tests {
             &["urn:uuid:x", "https://example.org/a?b=c", "Patient/1"],
         );
         bad("uri", &["https://example.org/a b", " http://x"]);
+    }
+
+    #[test]
+    fn base64_vector_test_matches_the_alphabet() {
+        for c in 0..=255u8 {
+            assert_eq!(is_base64_symbol_vector(c), is_base64_symbol(c), "{c}");
+        }
     }
 
     #[test]

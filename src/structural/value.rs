@@ -87,7 +87,8 @@ impl Walker<'_> {
                         shorten(value),
                         info.name
                     ))
-                    .at_node(doc, id),
+                    .at_node(doc, id)
+                    .bad_value(id),
             );
             return;
         }
@@ -170,7 +171,8 @@ impl Walker<'_> {
                     shorten(value)
                 ))
                 .with_help(binding::allowed_codes_help(vs))
-                .at_node(doc, id),
+                .at_node(doc, id)
+                .bad_value(id),
         );
     }
 

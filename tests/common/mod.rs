@@ -31,10 +31,22 @@ pub fn registry() -> &'static Registry {
 /// `samples/invalid/<rule>/<release>/…` pin it (the wire format cannot tell 1.3.0 from 1.6.0);
 /// other samples are validated with detection, as a user's file would be.
 pub fn pinned_release(rel: &str) -> Option<String> {
+    pinned_dir(rel).map(|d| d.split('+').next().unwrap_or(d).to_string())
+}
+
+/// The use case a sample pins, for the use cases the wire cannot tell apart: a release
+/// directory `<release>+<use case>` (`1.6.0+su`: Send Update reads exactly like Generic).
+pub fn pinned_use_case(rel: &str) -> Option<String> {
+    pinned_dir(rel)?
+        .split_once('+')
+        .map(|(_, uc)| uc.to_string())
+}
+
+fn pinned_dir(rel: &str) -> Option<&str> {
     let parts: Vec<&str> = rel.split('/').collect();
     match parts.as_slice() {
-        ["samples", "valid", release, _] => Some(release.to_string()),
-        ["samples", "invalid", _, release, _] => Some(release.to_string()),
+        ["samples", "valid", release, _] => Some(release),
+        ["samples", "invalid", _, release, _] => Some(release),
         _ => None,
     }
 }
@@ -47,7 +59,7 @@ pub fn validate_file(rel: &str) -> FileReport {
     let options = Options {
         pins: Pins {
             spec: pinned_release(rel),
-            use_case: None,
+            use_case: pinned_use_case(rel),
         },
         ..Options::default()
     };

@@ -1,0 +1,369 @@
+//! Checks on what values contain: `nhs-number`, `same-as`, `base64` (strict RFC 4648) and
+//! `attachment` (decoded bytes match the declared content type).
+
+use super::{Check, RuleRun};
+use crate::document::{Document, NodeId, Span};
+use crate::finding::Finding;
+use crate::profile::select::Selection;
+
+pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
+    let doc = rule.cx.doc;
+    let optional = match check {
+        Check::NhsNumber { optional } | Check::Base64 { optional } => *optional,
+        _ => true,
+    };
+    if sel.nodes.is_empty() {
+        if !optional {
+            out.push(rule.missing(sel, None));
+        }
+        return;
+    }
+    for &node in &sel.nodes {
+        match check {
+            Check::NhsNumber { .. } => {
+                let found = doc.value(node).unwrap_or("");
+                if let Err(why) = nhs_number(found) {
+                    out.push(rule.finding_at(
+                        node,
+                        &[("found", found), ("why", why)],
+                        Some(why.into()),
+                    ));
+                }
+            }
+            Check::SameAs { other } => {
+                let Some(parent) = doc.parent(node) else {
+                    continue;
+                };
+                let found = doc.value(node).unwrap_or("");
+                let sel = other.eval_from(rule.cx, parent);
+                let Some(&twin) = sel.nodes.first() else {
+                    continue;
+                };
+                let expected = doc.value(twin).unwrap_or("");
+                if found != expected {
+                    let f = rule
+                        .finding_at(
+                            node,
+                            &[("found", found), ("expected", expected)],
+                            Some(format!("expected `{expected}`")),
+                        )
+                        .related(doc.node(twin).span, "must equal this");
+                    out.push(f);
+                }
+            }
+            Check::Base64 { .. } => {
+                let found = doc.value(node).unwrap_or("");
+                if let Some((offset, why)) = base64_problem(found.as_bytes()) {
+                    let mut f = rule
+                        .finding_at(node, &[("why", &why)], Some(why.clone()))
+                        .bad_value(node);
+                    if let Some(span) = value_byte_span(doc, node, offset) {
+                        f = f.at(span).label(why);
+                    }
+                    out.push(f);
+                }
+            }
+            Check::Attachment {
+                data,
+                content_type,
+                max_bytes,
+            } => attachment(rule, node, data, content_type, *max_bytes, out),
+            _ => unreachable!("content::run is only called for content checks"),
+        }
+    }
+}
+
+/// A 10-digit NHS number whose last digit is its Modulus 11 check digit.
+pub fn nhs_number(s: &str) -> Result<(), &'static str> {
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if s.len() != 10 || digits.len() != 10 {
+        return Err("an NHS number is exactly 10 digits, no spaces");
+    }
+    let sum: u32 = digits[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d * (10 - i as u32))
+        .sum();
+    match 11 - sum % 11 {
+        10 => Err("no valid check digit exists for these first nine digits (Modulus 11 gives 10)"),
+        11 if digits[9] == 0 => Ok(()),
+        check if check == digits[9] => Ok(()),
+        _ => Err("the check digit (last digit) fails the Modulus 11 check"),
+    }
+}
+
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// 0..=63 for an alphabet symbol, 64 for `=`, 255 otherwise.
+static DECODE: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[BASE64_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b'=' as usize] = 64;
+    t
+};
+
+/// Where strict base64 (RFC 4648 §4: alphabet symbols, at most two `=` only at the end, a
+/// multiple of four characters, no whitespace) first goes wrong, and why.
+pub fn base64_problem(b: &[u8]) -> Option<(usize, String)> {
+    let body_end = b.len() - b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
+    let body = &b[..body_end];
+    // Attachments are megabytes of base64: scan fixed blocks branch-free (the compiler
+    // vectorises the table lookups) and look for the culprit only in a block that has one.
+    let mut blocks = body.chunks_exact(64);
+    let mut base = 0;
+    let mut bad_block = None;
+    for block in &mut blocks {
+        let bad = block
+            .iter()
+            .fold(0u8, |acc, &c| acc | (DECODE[c as usize] & 0xC0));
+        if bad != 0 {
+            bad_block = Some(base);
+            break;
+        }
+        base += 64;
+    }
+    let from = bad_block.unwrap_or(base);
+    if let Some(i) = body[from..]
+        .iter()
+        .position(|&c| DECODE[c as usize] > 63)
+        .map(|i| from + i)
+    {
+        let c = b[i];
+        let why = match c {
+            b'=' => "`=` padding before the end".to_string(),
+            b' ' | b'\t' | b'\r' | b'\n' => "whitespace (strict base64 has none)".to_string(),
+            c if c.is_ascii_graphic() => format!("`{}` is not a base64 character", c as char),
+            c => format!("byte 0x{c:02X} is not a base64 character"),
+        };
+        return Some((i, why));
+    }
+    if b.is_empty() {
+        return Some((0, "empty".into()));
+    }
+    if b.len() % 4 != 0 {
+        return Some((
+            b.len(),
+            format!("{} characters; base64 comes in groups of four", b.len()),
+        ));
+    }
+    None
+}
+
+/// The source span of the byte at `offset` in a node's value, when the value is the source
+/// text itself (no JSON escapes or XML entities to shift offsets).
+fn value_byte_span(doc: &Document, node: NodeId, offset: usize) -> Option<Span> {
+    let value = doc.value(node)?;
+    let span = doc.node(node).value_span;
+    let text = doc.source.text.get(span.range())?;
+    // The value span of a JSON string includes its quotes.
+    let start = span.start as usize + text.find(value)?;
+    (text.len() >= value.len()).then(|| Span::new(start + offset, start + offset + 1))
+}
+
+/// What decoded bytes turn out to be, from their first and last bytes.
+struct Sniff {
+    size: u64,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+/// Sniffs valid strict base64 without decoding it all: the size follows from the length and
+/// padding, and only the first and last few hundred characters are decoded, so a 100 MB
+/// attachment costs no copy and no full pass.
+fn sniff(b: &[u8]) -> Sniff {
+    const HEAD: usize = 16; // characters: 12 bytes, enough for every signature
+    const TAIL: usize = 1400; // characters: ~1 kB, where PDF writers put `%%EOF`
+    let padding = b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
+    let size = (b.len() / 4 * 3).saturating_sub(padding) as u64;
+    let head = decode(&b[..HEAD.min(b.len())]);
+    let tail_start = b.len().saturating_sub(TAIL) / 4 * 4;
+    let tail = decode(&b[tail_start..]);
+    Sniff { size, head, tail }
+}
+
+/// Decodes whole quads of valid strict base64.
+fn decode(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    for quad in b.chunks_exact(4) {
+        let v = [quad[0], quad[1], quad[2], quad[3]].map(|c| DECODE[c as usize]);
+        // Strict base64 only pads the last quad: `xx==` gives 1 byte, `xxx=` gives 2.
+        let n = if v[2] == 64 {
+            1
+        } else if v[3] == 64 {
+            2
+        } else {
+            3
+        };
+        let word = v
+            .iter()
+            .fold(0u32, |acc, &x| (acc << 6) | u32::from(x & 63));
+        out.extend_from_slice(&[(word >> 16) as u8, (word >> 8) as u8, word as u8][..n]);
+    }
+    out
+}
+
+/// File signatures of the document types messages carry: (content type, what the bytes start
+/// with, a name for messages).
+const SIGNATURES: &[(&str, &[u8], &str)] = &[
+    ("application/pdf", b"%PDF-", "a PDF"),
+    ("image/png", b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    ("image/jpeg", b"\xFF\xD8\xFF", "a JPEG image"),
+    ("image/gif", b"GIF8", "a GIF image"),
+    ("image/tiff", b"II*\0", "a TIFF image"),
+    ("image/tiff", b"MM\0*", "a TIFF image"),
+    ("application/rtf", b"{\\rtf", "an RTF document"),
+    ("text/rtf", b"{\\rtf", "an RTF document"),
+    (
+        "application/msword",
+        b"\xD0\xCF\x11\xE0",
+        "a Word 97-2003 document",
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+        "a Word (docx) document",
+    ),
+    ("application/zip", b"PK\x03\x04", "a ZIP archive"),
+];
+
+fn looks_like(head: &[u8]) -> &'static str {
+    SIGNATURES
+        .iter()
+        .find(|(_, magic, _)| head.starts_with(magic))
+        .map_or("not a recognised document format", |(_, _, name)| name)
+}
+
+fn attachment(
+    rule: &RuleRun<'_>,
+    node: NodeId,
+    data: &str,
+    content_type: &str,
+    max_bytes: Option<u64>,
+    out: &mut Vec<Finding>,
+) {
+    let doc = rule.cx.doc;
+    let (Some(data_node), Some(type_node)) = (doc.child(node, data), doc.child(node, content_type))
+    else {
+        return; // absent data or type: required-element rules report that
+    };
+    let (Some(b64), Some(declared)) = (doc.value(data_node), doc.value(type_node)) else {
+        return;
+    };
+    if base64_problem(b64.as_bytes()).is_some() {
+        return; // the base64 rule reports undecodable data
+    }
+    let bytes = sniff(b64.as_bytes());
+    let size = bytes.size.to_string();
+    let declared_type = declared.split(';').next().unwrap_or("").trim();
+    let expected: Vec<_> = SIGNATURES
+        .iter()
+        .filter(|(t, _, _)| t.eq_ignore_ascii_case(declared_type))
+        .collect();
+    let why = if bytes.size == 0 {
+        Some("decodes to no bytes at all".to_string())
+    } else if !expected.is_empty() && !expected.iter().any(|(_, m, _)| bytes.head.starts_with(m)) {
+        Some(format!("decoded, it is {}", looks_like(&bytes.head)))
+    } else if declared_type.eq_ignore_ascii_case("application/pdf")
+        && !bytes.tail.windows(5).any(|w| w == b"%%EOF")
+    {
+        Some("the PDF has no `%%EOF` trailer: it is truncated".to_string())
+    } else {
+        max_bytes
+            .filter(|&m| bytes.size > m)
+            .map(|m| format!("{} bytes decoded, more than the {m} allowed", bytes.size))
+    };
+    if let Some(why) = why {
+        let label = format!("{why} ({size} bytes)");
+        out.push(
+            rule.finding_at(
+                data_node,
+                &[
+                    ("found", looks_like(&bytes.head)),
+                    ("expected", declared),
+                    ("size", &size),
+                    ("why", &why),
+                ],
+                Some(label),
+            )
+            .related(doc.node(type_node).span, "declared here"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nhs_numbers() {
+        assert!(nhs_number("9434765919").is_ok());
+        assert!(nhs_number("9434765910").is_err());
+        assert!(nhs_number("943476591").is_err());
+        assert!(nhs_number("943 476 5919").is_err());
+        // 11 - sum % 11 == 11 means check digit 0; == 10 means no number is valid.
+        assert!(nhs_number("0000000000").is_ok());
+        assert!(nhs_number("1000000010").is_err());
+    }
+
+    #[test]
+    fn strict_base64() {
+        assert_eq!(base64_problem(b"JVBERi0="), None);
+        assert_eq!(base64_problem(b"JVBE Ri0=").map(|p| p.0), Some(4));
+        assert_eq!(base64_problem(b"JV=ERi0=").map(|p| p.0), Some(2));
+        assert_eq!(base64_problem(b"JVBERi0").map(|p| p.0), Some(7));
+        assert_eq!(base64_problem(b"JVB*").map(|p| p.0), Some(3));
+        // Past the first 64-byte block, and in the last partial block.
+        let mut long = vec![b'A'; 400];
+        long[130] = b'\n';
+        assert_eq!(base64_problem(&long).map(|p| p.0), Some(130));
+        long[130] = b'A';
+        long[397] = b'-';
+        assert_eq!(base64_problem(&long).map(|p| p.0), Some(397));
+    }
+
+    #[test]
+    fn sniffs_a_large_pdf_from_its_ends() {
+        // "%PDF-" + 30,000 spaces + "%%EOF\n", encoded with the decoder's own table.
+        let mut bytes = b"%PDF-".to_vec();
+        bytes.extend(std::iter::repeat_n(b' ', 30_000));
+        bytes.extend_from_slice(b"%%EOF\n");
+        let text = encode(&bytes);
+        assert_eq!(base64_problem(text.as_bytes()), None);
+        let s = sniff(text.as_bytes());
+        assert_eq!(s.size, bytes.len() as u64);
+        assert!(s.head.starts_with(b"%PDF-"));
+        assert!(s.tail.windows(5).any(|w| w == b"%%EOF"));
+    }
+
+    fn encode(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut word = 0u32;
+            for (i, &b) in chunk.iter().enumerate() {
+                word |= u32::from(b) << (16 - 8 * i);
+            }
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(BASE64_ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sniffs_pdf() {
+        // "%PDF-1.4 ... %%EOF"
+        let s = sniff(b"JVBERi0xLjQgLi4uICUlRU9G");
+        assert!(s.head.starts_with(b"%PDF-"));
+        assert!(s.tail.ends_with(b"%%EOF"));
+        assert_eq!(s.size, 18);
+    }
+}

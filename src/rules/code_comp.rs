@@ -1,0 +1,545 @@
+//! Rust-coded checks of the Composition-model payload (the document Bundle, its Composition and
+//! sections, attachments) for what the pack's check kinds cannot say: which entries nothing in
+//! the Composition references, values compared across the two Bundles, per-release tables of
+//! allowed resource types, and the size of the whole message. Their rules (names, messages,
+//! docs, requirement IDs) are in `profiles/packs/payload/composition.toml`; each function here is
+//! bound to its rule by name in [`super::code::CODE_CHECKS`].
+
+use super::Context;
+use crate::document::{Document, NodeId};
+use crate::finding::{Finding, RuleMeta};
+use std::collections::HashSet;
+
+/// The payload Bundle: the entry resource `MessageHeader.focus` resolves to, when it is a Bundle.
+fn payload(cx: &Context<'_>) -> Option<NodeId> {
+    let doc = cx.doc;
+    let header = crate::fhir::message_header(doc)?;
+    let reference = doc.get(header, "focus.reference")?;
+    let entry = cx.bundle.resolve(doc, reference, doc.value(reference)?)?;
+    cx.bundle.entries[entry]
+        .resource
+        .filter(|&r| doc.resource_type(r) == Some("Bundle"))
+}
+
+/// The resources of the payload Bundle's entries, in order.
+fn payload_resources(doc: &Document, payload: NodeId) -> Vec<NodeId> {
+    doc.children_named(payload, "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .collect()
+}
+
+/// The payload's Composition (the first one, as the `COMP` alias finds it).
+fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
+    resources
+        .iter()
+        .copied()
+        .find(|&r| doc.resource_type(r) == Some("Composition"))
+}
+
+/// Every entry resource a literal reference under `node` (a Reference element) can mean. A
+/// reference that matches several entries (a duplicate fullUrl) counts for each of them: the
+/// duplicate is `full-url-duplicate`'s finding, and calling an entry unreferenced because the
+/// reference to it is ambiguous would report the same defect twice.
+fn targets(cx: &Context<'_>, reference: NodeId) -> Vec<NodeId> {
+    let doc = cx.doc;
+    let Some(node) = doc.child(reference, "reference") else {
+        return Vec::new();
+    };
+    let Some(value) = doc.value(node).filter(|v| !v.starts_with('#')) else {
+        return Vec::new();
+    };
+    cx.bundle
+        .matches(doc, node, value)
+        .iter()
+        .filter_map(|&i| cx.bundle.entries[i].resource)
+        .collect()
+}
+
+/// The sections of a Composition and all their sub-sections.
+fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
+    let mut all = Vec::new();
+    let mut todo: Vec<NodeId> = doc.children_named(composition, "section").collect();
+    while let Some(s) = todo.pop() {
+        all.push(s);
+        todo.extend(doc.children_named(s, "section"));
+    }
+    all
+}
+
+/// Resources some `Composition.section.entry` (at any depth) references.
+fn section_targets(cx: &Context<'_>, composition: NodeId) -> HashSet<NodeId> {
+    let doc = cx.doc;
+    sections(doc, composition)
+        .into_iter()
+        .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
+        .flat_map(|e| targets(cx, e))
+        .collect()
+}
+
+/// What every section-reference check starts from: the payload's resources, its Composition
+/// and what the Composition's sections reference. `None` without a payload or a Composition,
+/// which other rules report.
+struct Sections {
+    resources: Vec<NodeId>,
+    referenced: HashSet<NodeId>,
+}
+
+fn section_view(cx: &Context<'_>) -> Option<Sections> {
+    let doc = cx.doc;
+    let payload = payload(cx)?;
+    let resources = payload_resources(doc, payload);
+    let comp = composition(doc, &resources)?;
+    let referenced = section_targets(cx, comp);
+    Some(Sections {
+        resources,
+        referenced,
+    })
+}
+
+/// Resources of `resource_type` in the payload that no section entry references.
+fn unreferenced(cx: &Context<'_>, view: &Sections, resource_type: &str) -> Vec<NodeId> {
+    view.resources
+        .iter()
+        .copied()
+        .filter(|&r| cx.doc.resource_type(r) == Some(resource_type))
+        .filter(|r| !view.referenced.contains(r))
+        .collect()
+}
+
+/// A finding at a resource, naming it by type and id.
+fn at_resource(meta: &RuleMeta, doc: &Document, resource: NodeId, message: String) -> Finding {
+    meta.finding(message).at_node_name(doc, resource)
+}
+
+fn describe(doc: &Document, resource: NodeId) -> String {
+    let ty = doc.resource_type(resource).unwrap_or("resource");
+    match doc.get_value(resource, "id") {
+        Some(id) => format!("{ty} `{id}`"),
+        None => format!("this {ty}"),
+    }
+}
+
+/// Every Binary of the document Bundle is referenced from a Composition section.
+pub fn binary_section_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(view) = section_view(cx) else {
+        return;
+    };
+    for binary in unreferenced(cx, &view, "Binary") {
+        out.push(
+            at_resource(
+                meta,
+                cx.doc,
+                binary,
+                format!(
+                    "{} is not referenced from any Composition section",
+                    describe(cx.doc, binary)
+                ),
+            )
+            .label("no `section.entry` references this attachment"),
+        );
+    }
+}
+
+/// The resource type each `section-entry-missing-*` rule is about.
+const SECTION_ENTRY_TYPES: &[(&str, &str)] = &[
+    ("section-entry-missing-observation", "Observation"),
+    ("section-entry-missing-questionnaire", "Questionnaire"),
+    (
+        "section-entry-missing-questionnaire-response",
+        "QuestionnaireResponse",
+    ),
+    ("section-entry-missing-referral-request", "ReferralRequest"),
+    (
+        "section-entry-missing-document-reference",
+        "DocumentReference",
+    ),
+    (
+        "section-entry-missing-allergy-intolerance",
+        "AllergyIntolerance",
+    ),
+    (
+        "section-entry-missing-family-member-history",
+        "FamilyMemberHistory",
+    ),
+    ("section-entry-missing-task", "Task"),
+    ("section-entry-missing-consent", "Consent"),
+    ("section-entry-missing-location", "Location"),
+    ("section-entry-missing-medication", "Medication"),
+    (
+        "section-entry-missing-medication-request",
+        "MedicationRequest",
+    ),
+    (
+        "section-entry-missing-medication-statement",
+        "MedicationStatement",
+    ),
+    ("section-entry-missing-immunization", "Immunization"),
+    ("section-entry-missing-condition", "Condition"),
+    (
+        "section-entry-missing-procedure-request",
+        "ProcedureRequest",
+    ),
+    (
+        "section-entry-missing-diagnostic-report",
+        "DiagnosticReport",
+    ),
+    ("section-entry-missing-specimen", "Specimen"),
+];
+
+/// Each resource of the rule's type is referenced from a Composition section. One function for
+/// every `section-entry-missing-*` rule: each release numbers the requirement per resource
+/// type, so each type is a rule of its own, and the rule's name says which type it checks.
+pub fn section_entry_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(&(_, resource_type)) = SECTION_ENTRY_TYPES
+        .iter()
+        .find(|(name, _)| *name == &*meta.name)
+    else {
+        return;
+    };
+    let Some(view) = section_view(cx) else {
+        return;
+    };
+    for resource in unreferenced(cx, &view, resource_type) {
+        out.push(
+            at_resource(
+                meta,
+                cx.doc,
+                resource,
+                format!(
+                    "{} is not referenced from any Composition section",
+                    describe(cx.doc, resource)
+                ),
+            )
+            .label("no `section.entry` references this resource"),
+        );
+    }
+}
+
+/// Resources that are items of a List some Composition section references.
+fn listed_in_sections(cx: &Context<'_>, view: &Sections) -> HashSet<NodeId> {
+    let doc = cx.doc;
+    view.referenced
+        .iter()
+        .copied()
+        .filter(|&r| doc.resource_type(r) == Some("List"))
+        .flat_map(|list| {
+            doc.children_named(list, "entry")
+                .filter_map(|e| doc.child(e, "item"))
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|item| targets(cx, item))
+        .collect()
+}
+
+/// Each Observation is an item of a List that a Composition section references.
+pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(view) = section_view(cx) else {
+        return;
+    };
+    let listed = listed_in_sections(cx, &view);
+    for observation in view
+        .resources
+        .iter()
+        .copied()
+        .filter(|&r| doc.resource_type(r) == Some("Observation"))
+        .filter(|o| !listed.contains(o))
+    {
+        out.push(
+            at_resource(
+                meta,
+                doc,
+                observation,
+                format!(
+                    "{} is not an item of a List referenced from a Composition section",
+                    describe(doc, observation)
+                ),
+            )
+            .label("not in a listed set of observations"),
+        );
+    }
+}
+
+/// Types the "group repeated resources in a List" rule leaves alone: the document's frame (one
+/// each, or attachments with sections of their own), the List itself, and Observations, which
+/// `section-observation-list-missing` asks the same of.
+const NOT_GROUPED: &[&str] = &[
+    "Composition",
+    "Binary",
+    "List",
+    "Patient",
+    "Organization",
+    "Practitioner",
+    "RelatedPerson",
+    "Device",
+    "Encounter",
+    "Location",
+    "Observation",
+];
+
+/// Resources of a clinical type that occurs more than once are items of a List that a
+/// Composition section references.
+pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(view) = section_view(cx) else {
+        return;
+    };
+    let listed = listed_in_sections(cx, &view);
+    let typed = |r: &NodeId| doc.resource_type(*r).filter(|t| !NOT_GROUPED.contains(t));
+    for &resource in &view.resources {
+        let Some(ty) = typed(&resource) else {
+            continue;
+        };
+        let count = view
+            .resources
+            .iter()
+            .filter(|r| typed(r) == Some(ty))
+            .count();
+        if count > 1 && !listed.contains(&resource) {
+            out.push(
+                at_resource(
+                    meta,
+                    doc,
+                    resource,
+                    format!(
+                        "{} is one of {count} {ty} resources but not an item of a List referenced from a Composition section",
+                        describe(doc, resource)
+                    ),
+                )
+                .label(format!("one of {count} `{ty}` resources, not grouped in a List")),
+            );
+        }
+    }
+}
+
+/// `Composition.encounter` is present when the payload holds an Encounter (for Send Update,
+/// whose payload makes the Encounter mandatory, always).
+pub fn composition_encounter_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(payload) = payload(cx) else {
+        return;
+    };
+    let resources = payload_resources(doc, payload);
+    let Some(comp) = composition(doc, &resources) else {
+        return;
+    };
+    if doc.child(comp, "encounter").is_some() {
+        return;
+    }
+    let encounter = resources
+        .iter()
+        .copied()
+        .find(|&r| doc.resource_type(r) == Some("Encounter"));
+    let message = match encounter {
+        Some(e) => format!(
+            "the payload carries {} but `Composition.encounter` does not reference it",
+            describe(doc, e)
+        ),
+        None if cx.spec.use_case == "su" => {
+            "a Send Update Composition has no `encounter`; its payload requires a CareConnect-Encounter-1".to_string()
+        }
+        None => return,
+    };
+    out.push(
+        meta.finding(message)
+            .at_node_name(doc, comp)
+            .label("no `encounter` here"),
+    );
+}
+
+/// Whether `resource` is a resource of a concrete STU3 type: content that is not (a misspelt or
+/// missing resource type) is the structural rules' finding, and judging it here would report
+/// one defect twice.
+fn is_resource(doc: &Document, resource: NodeId) -> bool {
+    doc.resource_type(resource)
+        .is_some_and(|t| crate::fhir::defs::stu3().is_concrete_resource_type(t))
+}
+
+/// `Composition.encounter`, when present, resolves to an Encounter. (A data `resolves-to` would
+/// also report targets that are no valid resource, which the structural rules report.)
+pub fn composition_encounter_wrong(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let Some(payload) = payload(cx) else {
+        return;
+    };
+    let Some(comp) = composition(doc, &payload_resources(doc, payload)) else {
+        return;
+    };
+    let Some(encounter) = doc.child(comp, "encounter") else {
+        return;
+    };
+    let Some(reference) = doc.child(encounter, "reference") else {
+        return;
+    };
+    let Some(target) = doc
+        .value(reference)
+        .and_then(|v| cx.bundle.resolve(doc, reference, v))
+        .and_then(|i| cx.bundle.entries[i].resource)
+        .filter(|&r| is_resource(doc, r))
+    else {
+        return;
+    };
+    let ty = doc.resource_type(target).unwrap_or("");
+    if ty != "Encounter" {
+        out.push(
+            meta.finding(format!(
+                "`Composition.encounter` points at a `{ty}`, expected an `Encounter`"
+            ))
+            .at_node(doc, reference)
+            .label(format!("points at a `{ty}`")),
+        );
+    }
+}
+
+/// Every resource of the message and of its document Bundle has an `id`.
+pub fn document_bundle_resource_id_missing(
+    meta: &RuleMeta,
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let doc = cx.doc;
+    let mut resources: Vec<NodeId> = doc
+        .children_named(doc.root(), "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .collect();
+    if let Some(payload) = payload(cx) {
+        resources.extend(payload_resources(doc, payload));
+    }
+    for resource in resources {
+        if is_resource(doc, resource) && doc.child(resource, "id").is_none() {
+            let ty = doc.resource_type(resource).unwrap_or("resource");
+            out.push(
+                meta.finding(format!("this {ty} has no `id`"))
+                    .at_node_name(doc, resource)
+                    .label("no `id` here")
+                    .absent(resource, "id"),
+            );
+        }
+    }
+}
+
+/// The document Bundle's identifier is not the message Bundle's.
+pub fn document_bundle_identifier_reused(
+    meta: &RuleMeta,
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let doc = cx.doc;
+    let Some(payload) = payload(cx) else {
+        return;
+    };
+    let (Some(outer), Some(inner)) = (
+        doc.get(doc.root(), "identifier.value"),
+        doc.get(payload, "identifier.value"),
+    ) else {
+        return;
+    };
+    let value = doc.value(inner).unwrap_or("");
+    if !value.is_empty() && doc.value(outer) == Some(value) {
+        out.push(
+            meta.finding(format!(
+                "the document Bundle's identifier `{value}` is the message Bundle's identifier"
+            ))
+            .at_node(doc, inner)
+            .label("same value as the message Bundle's identifier")
+            .related(
+                doc.node(outer).value_span,
+                "the message Bundle's identifier",
+            ),
+        );
+    }
+}
+
+/// Resource types a 1.3.0 payload defines (its MessageDefinition's assets).
+const PAYLOAD_1_3: &[&str] = &[
+    "Composition",
+    "Binary",
+    "Patient",
+    "Organization",
+    "Practitioner",
+];
+
+/// Resource types 1.4.0 adds (the OC payload table and the section-content rules).
+const PAYLOAD_1_4: &[&str] = &[
+    "Encounter",
+    "List",
+    "Observation",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "ReferralRequest",
+    "DocumentReference",
+    "AllergyIntolerance",
+    "FamilyMemberHistory",
+    "Task",
+    "Consent",
+    "Location",
+    "RelatedPerson",
+    "Device",
+];
+
+/// Resource types 1.5.0 adds (the Generic payload table and the core section-content rules).
+const PAYLOAD_1_5: &[&str] = &[
+    "Medication",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Immunization",
+    "Condition",
+    "ProcedureRequest",
+    "DiagnosticReport",
+    "Specimen",
+];
+
+/// Each payload resource is of a type the release's payload defines.
+pub fn document_bundle_resource_not_allowed(
+    meta: &RuleMeta,
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let doc = cx.doc;
+    let Some(payload) = payload(cx) else {
+        return;
+    };
+    let version = cx.spec.version.as_str();
+    let tables: &[&[&str]] = match version {
+        "1.3.0" => &[PAYLOAD_1_3],
+        "1.4.0" => &[PAYLOAD_1_3, PAYLOAD_1_4],
+        _ => &[PAYLOAD_1_3, PAYLOAD_1_4, PAYLOAD_1_5],
+    };
+    for resource in payload_resources(doc, payload) {
+        let Some(ty) = doc
+            .resource_type(resource)
+            .filter(|_| is_resource(doc, resource))
+        else {
+            continue;
+        };
+        if !tables.iter().any(|t| t.contains(&ty)) {
+            out.push(
+                at_resource(
+                    meta,
+                    doc,
+                    resource,
+                    format!("a {version} document Bundle does not define `{ty}` content"),
+                )
+                .label(format!("`{ty}` is not part of the {version} payload")),
+            );
+        }
+    }
+}
+
+/// ITK3's recommended largest message (2.9.0 on; response code 20015).
+const MESSAGE_LIMIT: usize = 5 * 1024 * 1024;
+
+/// The message is no larger than ITK3's recommended 5 MB.
+pub fn attachment_message_too_large(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let doc = cx.doc;
+    let size = doc.source.text.len();
+    if size > MESSAGE_LIMIT {
+        out.push(
+            meta.finding(format!(
+                "the message is {size} bytes, over ITK3's recommended limit of {MESSAGE_LIMIT} bytes (5 MB)"
+            ))
+            .at_node_name(doc, doc.root())
+            .label(format!("{:.1} MB message", size as f64 / (1024.0 * 1024.0))),
+        );
+    }
+}
