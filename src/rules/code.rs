@@ -3,6 +3,8 @@
 //! (`check = { kind = "code" }`); [`lookup`] binds a rule name to its function here.
 
 use super::bundle_index::split_relative;
+use super::code_clin1 as clin1;
+use super::code_clin2 as clin2;
 use super::code_comp;
 use super::Context;
 use crate::checks::CodeFn;
@@ -15,6 +17,39 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
+    (
+        "medication-request-based-on-not-plan",
+        clin2::order_based_on_not_plan,
+    ),
+    (
+        "medication-statement-based-on-not-plan",
+        clin2::statement_based_on_not_plan,
+    ),
+    (
+        "medication-request-quantity-text-duplicates-value",
+        clin2::quantity_text_duplicates_value,
+    ),
+    ("task-count", super::code_task::task_count),
+    (
+        "task-description-inconsistent",
+        super::code_task::task_description_inconsistent,
+    ),
+    (
+        "task-document-author-wrong",
+        super::code_task::task_document_author_wrong,
+    ),
+    (
+        "task-document-not-input",
+        super::code_task::task_document_not_input,
+    ),
+    (
+        "task-document-subject-wrong",
+        super::code_task::task_document_subject_wrong,
+    ),
+    (
+        "task-owner-same-as-sender",
+        super::code_task::task_owner_same_as_sender,
+    ),
     (
         "attachment-message-too-large",
         code_comp::attachment_message_too_large,
@@ -117,6 +152,35 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
         "section-entry-missing-medication-statement",
         code_comp::section_entry_missing,
     ),
+    ("allergy-not-in-section", clin1::not_in_section),
+    ("clinical-task-not-in-section", clin1::not_in_section),
+    ("consent-not-in-section", clin1::not_in_section),
+    ("document-reference-not-in-section", clin1::not_in_section),
+    ("family-history-not-in-section", clin1::not_in_section),
+    ("list-missing-for-observations", clin1::list_missing),
+    ("list-not-in-section", clin1::not_in_section),
+    ("list-observation-not-listed", clin1::not_listed),
+    ("location-not-in-section", clin1::not_in_section),
+    ("observation-not-in-section", clin1::not_in_section),
+    (
+        "observation-performer-not-patient",
+        clin1::performer_not_patient,
+    ),
+    ("questionnaire-not-in-section", clin1::not_in_section),
+    (
+        "questionnaire-response-answer-value-missing",
+        clin1::qr_answer_value,
+    ),
+    (
+        "questionnaire-response-item-link-id-missing",
+        clin1::qr_link_id,
+    ),
+    ("questionnaire-response-item-text-missing", clin1::qr_text),
+    (
+        "questionnaire-response-not-in-section",
+        clin1::not_in_section,
+    ),
+    ("referral-not-in-section", clin1::not_in_section),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {
@@ -393,14 +457,16 @@ fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved
 }
 
 fn resolve_contained(doc: &Document, node: NodeId, id: &str) -> Option<Unresolved> {
-    // `#` alone points at the containing resource itself.
-    let container = doc.enclosing_resource(node).and_then(|r| {
-        if id.is_empty() {
-            Some(r)
-        } else {
+    // `#` alone points at the containing resource itself. A reference made inside a contained
+    // resource resolves against the resource that contains it; any other against its own
+    // resource (an entry's resource is not contained in the Bundle that holds it).
+    let container = doc.enclosing_resource(node).map(|r| {
+        if doc.name(r) == "contained" {
             doc.parent(r)
                 .and_then(|p| doc.enclosing_resource(p))
-                .or(Some(r))
+                .unwrap_or(r)
+        } else {
+            r
         }
     })?;
     if id.is_empty() {

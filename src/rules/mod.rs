@@ -4,7 +4,10 @@
 
 pub mod bundle_index;
 pub mod code;
+mod code_clin1;
+pub mod code_clin2;
 mod code_comp;
+pub mod code_task;
 pub mod input;
 mod passes;
 
