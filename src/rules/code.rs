@@ -124,30 +124,6 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ),
     ("section-list-missing", code_comp::section_list_missing),
     (
-        "section-entry-missing-observation",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-questionnaire",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-referral-request",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-task",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-consent",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-location",
-        code_comp::section_entry_missing,
-    ),
-    (
         "section-entry-missing-medication",
         code_comp::section_entry_missing,
     ),
@@ -169,22 +145,6 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ),
     (
         "section-entry-missing-specimen",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-questionnaire-response",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-document-reference",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-allergy-intolerance",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-family-member-history",
         code_comp::section_entry_missing,
     ),
     (
