@@ -28,6 +28,8 @@ pub struct Context<'a> {
     pub kind: InputKind,
     pub bundle: BundleIndex<'a>,
     pub spec: SpecContext,
+    /// Rule targets' common prefixes, evaluated once per document.
+    pub path_cache: crate::profile::select::PathCache,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +39,7 @@ impl<'a> Context<'a> {
             kind,
             bundle: BundleIndex::new(doc),
             spec,
+            path_cache: Default::default(),
         }
     }
 }
