@@ -35,6 +35,8 @@ pub struct Context<'a> {
     /// The files validated together with this one (MESH metadata with its message, a response
     /// with its request); `None` when the file is validated alone.
     pub peers: Option<&'a crate::mesh::Peers<'a>>,
+    /// Rule targets' common prefixes, evaluated once per document.
+    pub path_cache: crate::profile::select::PathCache,
 }
 
 impl<'a> Context<'a> {
@@ -45,6 +47,7 @@ impl<'a> Context<'a> {
             bundle: BundleIndex::new(doc),
             spec,
             peers: None,
+            path_cache: Default::default(),
         }
     }
 }

@@ -123,7 +123,7 @@ impl Walker<'_> {
         let Some(content) = typed.content else {
             return;
         };
-        let info = typed.type_code.and_then(|code| self.defs.type_info(code));
+        let info = typed.info;
         let keep_going = match info {
             Some(info) if info.kind == Kind::Primitive => self.primitive_node(id, typed, info),
             Some(info) if info.kind == Kind::Resource => true,
