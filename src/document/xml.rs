@@ -809,14 +809,30 @@ fn scan_end_tag(text: &str) -> Option<(usize, usize)> {
 /// Length of the element name at the start of `b`, as far as a regular tag can have it.
 fn name_len(b: &[u8]) -> usize {
     b.iter()
-        .take_while(|&&c| !is_xml_space(c) && !is_tag_punctuation(c) && !matches!(c, b'!' | b'?'))
+        .take_while(|&&c| BYTE_CLASS[usize::from(c)] & NAME_END == 0)
         .count()
 }
 
-/// Bytes that never belong to a name or a key in a regular tag.
-fn is_tag_punctuation(c: u8) -> bool {
-    matches!(c, b'=' | b'/' | b'>' | b'<' | b'"' | b'\'' | b'&')
-}
+/// [`BYTE_CLASS`] bit of what ends a key in a regular tag: white space, `=`, `/`, `>`, `<`,
+/// quotes and `&` (none of which belongs to a name or key of a regular tag).
+const KEY_END: u8 = 1;
+/// [`BYTE_CLASS`] bit of what ends an element name in a regular tag: [`KEY_END`], `!` and `?`.
+const NAME_END: u8 = 2;
+
+/// Classes of bytes for the tag scanners, looked up once per byte instead of compared with
+/// each member of a class.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let key_end = b" \t\r\n=/><\"'&";
+    let mut i = 0;
+    while i < key_end.len() {
+        table[key_end[i] as usize] |= KEY_END | NAME_END;
+        i += 1;
+    }
+    table[b'!' as usize] |= NAME_END;
+    table[b'?' as usize] |= NAME_END;
+    table
+};
 
 /// Scans `key="value"` pairs from the start of `b` into `out` (ranges relative to `b`). Stops
 /// at the end of `b`, or with `in_tag` at a `/` or `>` where a key would start, and returns
@@ -834,7 +850,7 @@ fn scan_attribute_list(b: &[u8], in_tag: bool, out: &mut Vec<Attr>) -> Option<us
             _ => {}
         }
         let key = i;
-        while i < b.len() && !is_xml_space(b[i]) && !is_tag_punctuation(b[i]) {
+        while i < b.len() && BYTE_CLASS[usize::from(b[i])] & KEY_END == 0 {
             i += 1;
         }
         let key = key..i;
@@ -891,7 +907,22 @@ fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
         }
         at += BLOCK;
     }
-    let end = look(at, blocks.remainder())?;
+    // Most values are short (ids, codes, URLs): eight bytes at a time, with the classic test
+    // for a byte below `(` in a word (exact, as `(` is below 0x80).
+    let mut words = blocks.remainder().chunks_exact(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes);
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        if x.wrapping_sub(ONES * u64::from(b'(')) & !x & (ONES << 7) != 0 {
+            if let Some(end) = look(at, word) {
+                return Some((end, special));
+            }
+        }
+        at += 8;
+    }
+    let end = look(at, words.remainder())?;
     Some((end, special))
 }
 
@@ -1073,6 +1104,9 @@ mod tests {
             (format!("a b {long}"), false),
             ("".to_string(), false),
             ("\t".to_string(), true),
+            ("\u{e9}t\u{e9} \u{1f600}".to_string(), false),
+            ("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}&".to_string(), true),
+            ("'''''''''".to_string(), false),
         ] {
             for pad in 0..40 {
                 let text = format!("{}{value}\"{long}\"", "x".repeat(pad));

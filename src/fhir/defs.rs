@@ -28,6 +28,14 @@ pub fn stu3() -> &'static Defs {
     STU3.get_or_init(embedded::defs)
 }
 
+/// Builds the embedded definitions afresh, as [`stu3`] does once per process; for benchmarks.
+/// (The type references they share are built on the first call only.)
+#[cfg(stu3_tables)]
+#[doc(hidden)]
+pub fn stu3_uncached() -> Defs {
+    embedded::defs()
+}
+
 /// The tables `build.rs` generates ([`Defs::to_rust`]), and their conversion to [`Defs`].
 ///
 /// They hold integers only: strings are offsets into the TSV text, embedded beside them. A
