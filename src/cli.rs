@@ -48,7 +48,8 @@ pub enum Command {
     },
     /// Show a rule's documentation, by rule name or requirement ID.
     Explain {
-        /// Rule name (`reference-unresolved`) or requirement ID (`GPCM-SD-CS-051`).
+        /// Rule name (`reference-unresolved`), requirement ID (`GPCM-SD-CS-051`), ITK3 response
+        /// code (`20013`) or MESH status code (`EPL-151`).
         name: String,
         /// Release whose requirement IDs to use.
         #[arg(long, value_name = "X.Y.Z")]
@@ -99,6 +100,18 @@ pub struct CheckArgs {
     /// Validate on N threads [default: the number of CPUs available].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+    /// Validate FILE as the MESH client control file of the one message given, and check the
+    /// two against each other.
+    #[arg(long, value_name = "FILE")]
+    pub ctl: Option<PathBuf>,
+    /// Validate FILE as the MESH API headers sent with the one message given, and check the two
+    /// against each other.
+    #[arg(long, value_name = "FILE")]
+    pub headers: Option<PathBuf>,
+    /// Validate FILE as an ITK3 response to the one request given, and check the two against
+    /// each other (repeat for the infrastructure and the business response).
+    #[arg(long, value_name = "FILE")]
+    pub response: Vec<PathBuf>,
 }
 
 fn parse_version(s: &str) -> Result<String, String> {
@@ -230,7 +243,13 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
         }
     }
     let mut failed = false;
-    let inputs = collect_inputs(&args.paths, &mut failed);
+    let jobs = match plan_jobs(args, &mut failed) {
+        Ok(jobs) => jobs,
+        Err(message) => {
+            eprintln!("gpcm-validate: {message}");
+            return Ok(Exit::Failure);
+        }
+    };
     let options = Options {
         pins: Pins {
             spec: args.spec.clone(),
@@ -279,17 +298,12 @@ fn check(registry: &Registry, args: &CheckArgs, out: &mut dyn Write) -> io::Resu
         args.format.emitter_with(&config)
     };
     let mut summary = Summary::default();
-    let jobs: Vec<jobs::Job> = inputs
-        .into_iter()
-        .map(|input| jobs::Job {
-            inputs: vec![input],
-        })
-        .collect();
     let threads = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
-    let mut progress = progress::Progress::new(jobs.len(), args.quiet);
+    let files: usize = jobs.iter().map(|j| j.inputs.len()).sum();
+    let mut progress = progress::Progress::new(files, args.quiet);
     emitter.begin(out)?;
     jobs::run_all(registry, &options, &jobs, threads, |outcomes| {
         let files = outcomes.len();
@@ -350,15 +364,80 @@ impl Emitter for Silent {
     }
 }
 
-fn collect_inputs(paths: &[PathBuf], failed: &mut bool) -> Vec<Input> {
+/// The run's jobs: the one message with `--ctl` / `--headers` / `--response`, or every input
+/// grouped by [`pair::plan`] (a MESH control file with its data file, a response with its
+/// request).
+fn plan_jobs(args: &CheckArgs, failed: &mut bool) -> Result<Vec<jobs::Job>, String> {
+    use crate::mesh::pair::{self, GroupOptions, Role};
+    let inputs = collect_inputs(&args.paths, failed);
+    let explicit: Vec<(&PathBuf, Role)> = args
+        .ctl
+        .iter()
+        .chain(&args.headers)
+        .map(|p| (p, Role::Metadata))
+        .chain(args.response.iter().map(|p| (p, Role::Response)))
+        .collect();
+    if !explicit.is_empty() {
+        let message = match inputs.as_slice() {
+            [(Input::File(path), Some(pair::Scope::CommandLine))] => path.clone(),
+            _ => {
+                return Err(
+                    "--ctl, --headers and --response pair with one message: give exactly one message file"
+                        .into(),
+                )
+            }
+        };
+        let mut job_inputs = vec![Input::File(message)];
+        let mut roles = vec![Role::Message];
+        for (path, role) in explicit {
+            if !path.is_file() {
+                return Err(format!("{}: no such file", path.display()));
+            }
+            job_inputs.push(Input::File(path.clone()));
+            roles.push(role);
+        }
+        return Ok(vec![jobs::Job {
+            inputs: job_inputs,
+            roles,
+            group: Some(GroupOptions::default()),
+        }]);
+    }
+    let planned = pair::plan(
+        &inputs
+            .iter()
+            .map(|(input, scope)| match (input, scope) {
+                (Input::File(p), Some(s)) => Some((p.clone(), s.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut slots: Vec<Option<Input>> = inputs.into_iter().map(|(i, _)| Some(i)).collect();
+    Ok(planned
+        .into_iter()
+        .map(|p| jobs::Job {
+            inputs: p.members.iter().filter_map(|&i| slots[i].take()).collect(),
+            roles: Vec::new(),
+            group: p.group,
+        })
+        .collect())
+}
+
+/// The inputs named by `paths`, each with where it was named (for pairing).
+fn collect_inputs(
+    paths: &[PathBuf],
+    failed: &mut bool,
+) -> Vec<(Input, Option<crate::mesh::pair::Scope>)> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            inputs.push((Input::Stdin, None));
         } else if path.is_dir() {
             walk(path, &mut inputs, failed);
         } else if path.exists() {
-            inputs.push(Input::File(path.clone()));
+            inputs.push((
+                Input::File(path.clone()),
+                Some(crate::mesh::pair::Scope::CommandLine),
+            ));
         } else {
             eprintln!(
                 "gpcm-validate: {}: no such file or directory",
@@ -370,7 +449,11 @@ fn collect_inputs(paths: &[PathBuf], failed: &mut bool) -> Vec<Input> {
     inputs
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, failed: &mut bool) {
+fn walk(
+    dir: &Path,
+    inputs: &mut Vec<(Input, Option<crate::mesh::pair::Scope>)>,
+    failed: &mut bool,
+) {
     let hidden =
         |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
     for entry in walkdir::WalkDir::new(dir)
@@ -385,7 +468,11 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, failed: &mut bool) {
                     .iter()
                     .any(|w| w.eq_ignore_ascii_case(ext))
                 {
-                    inputs.push(Input::File(e.into_path()));
+                    // Files pair with the others of their own directory.
+                    let scope = crate::mesh::pair::Scope::Directory(
+                        e.path().parent().map(Path::to_path_buf).unwrap_or_default(),
+                    );
+                    inputs.push((Input::File(e.into_path()), Some(scope)));
                 }
             }
             Ok(_) => {}

@@ -83,6 +83,9 @@ pub fn detect(
     spec: &SpecFile,
     pins: &Pins,
 ) -> (SpecContext, Vec<Finding>) {
+    if kind.is_mesh_metadata() {
+        return crate::mesh::detect::detect(doc, spec, pins);
+    }
     let mut notices = Vec::new();
     if kind == InputKind::Response {
         return (response_context(spec, pins), notices);

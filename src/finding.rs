@@ -31,6 +31,21 @@ pub struct Label {
     pub text: Option<String>,
 }
 
+/// A place in another file that explains a finding: the bundle element a MESH cross-check
+/// compared a control-file value with, say. Line and column are worked out when the finding is
+/// made, since the other file's text is not kept with this file's report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedFile {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// FHIRPath-like location of the node there.
+    pub location: Option<String>,
+    pub text: String,
+}
+
 /// Static description of a rule: identity, default severity and the words shown to users.
 #[derive(Clone, Debug)]
 pub struct RuleMeta {
@@ -133,6 +148,7 @@ impl RuleMeta {
             help: Some(self.help.to_string()).filter(|h| !h.is_empty()),
             label: None,
             related: Vec::new(),
+            related_files: Vec::new(),
             location: None,
             defect: None,
         }
@@ -163,6 +179,8 @@ pub struct Finding {
     pub label: Option<Label>,
     /// Further places in the same file that explain the finding (the other duplicate, say).
     pub related: Vec<Label>,
+    /// Places in other files that explain the finding.
+    pub related_files: Vec<RelatedFile>,
     /// FHIRPath-like location of the offending node.
     pub location: Option<String>,
     /// Set on findings about a missing element or a bad value (see [`Defect`]).
@@ -209,6 +227,28 @@ impl Finding {
         self.related.push(Label {
             span,
             text: Some(text.into()),
+        });
+        self
+    }
+
+    /// Adds a related place in another document (its value, else its name).
+    pub fn related_in(mut self, doc: &Document, id: NodeId, text: impl Into<String>) -> Self {
+        let node = doc.node(id);
+        let span = if doc.value(id).is_some() && !node.value_span.is_empty() {
+            node.value_span
+        } else {
+            node.name_span
+        };
+        let (line, column) = doc.source.line_col(span.start);
+        let (end_line, end_column) = doc.source.line_col(span.end);
+        self.related_files.push(RelatedFile {
+            path: doc.source.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            location: Some(doc.location(id)),
+            text: text.into(),
         });
         self
     }

@@ -20,18 +20,45 @@ pub enum InputKind {
     MeshControl,
     /// MESH API `Mex-*` headers.
     MeshHeaders,
+    /// The control file of an acknowledgement: its `WorkflowId` ends in `_ACK`.
+    MeshAckControl,
+    /// The MESH API headers of an acknowledgement: `Mex-WorkflowID` ends in `_ACK`.
+    MeshAckHeaders,
+    /// A MESH status or error report: a `StatusRecord`, or a control file with `MessageType`
+    /// `Report` (what the MESH client leaves in the sender's inbox when delivery failed).
+    MeshReport,
     /// A FHIR resource that is not a Bundle.
     FhirResource,
     Unknown,
 }
 
 impl InputKind {
+    /// MESH metadata or a MESH report (not FHIR).
+    pub fn is_mesh(self) -> bool {
+        matches!(
+            self,
+            InputKind::MeshControl
+                | InputKind::MeshHeaders
+                | InputKind::MeshAckControl
+                | InputKind::MeshAckHeaders
+                | InputKind::MeshReport
+        )
+    }
+
+    /// MESH metadata that travels with a message (control file or API headers).
+    pub fn is_mesh_metadata(self) -> bool {
+        self.is_mesh() && self != InputKind::MeshReport
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Message => "message",
             InputKind::Response => "response",
             InputKind::MeshControl => "mesh-control",
             InputKind::MeshHeaders => "mesh-headers",
+            InputKind::MeshAckControl => "mesh-ack-control",
+            InputKind::MeshAckHeaders => "mesh-ack-headers",
+            InputKind::MeshReport => "mesh-report",
             InputKind::FhirResource => "fhir-resource",
             InputKind::Unknown => "unknown",
         }
@@ -178,12 +205,29 @@ fn foreign_encoding(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether MESH metadata names an acknowledgement workflow (`…_ACK`): the metadata of an ITK3
+/// response, which GP Connect's rules for a document's metadata do not bind.
+fn is_ack(doc: &Document, field: &str) -> bool {
+    doc.get_value(doc.root(), field)
+        .is_some_and(|w| w.trim().to_ascii_uppercase().ends_with("_ACK"))
+}
+
 /// Decides the kind from the root and, for a Bundle, the first MessageHeader's event.
 fn classify(doc: &Document) -> InputKind {
     let root = doc.root();
     if doc.node(root).kind != NodeKind::Resource {
         return match doc.name(root) {
-            "DTSControl" | "StatusRecord" => InputKind::MeshControl,
+            "DTSControl"
+                if doc
+                    .get_value(root, "MessageType")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("report")) =>
+            {
+                InputKind::MeshReport
+            }
+            "DTSControl" if is_ack(doc, "WorkflowId") => InputKind::MeshAckControl,
+            "DTSControl" => InputKind::MeshControl,
+            "StatusRecord" => InputKind::MeshReport,
+            headers::ROOT if is_ack(doc, "Mex-WorkflowID") => InputKind::MeshAckHeaders,
             headers::ROOT => InputKind::MeshHeaders,
             _ => InputKind::Unknown,
         };

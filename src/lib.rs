@@ -10,6 +10,8 @@ pub mod emit;
 pub mod fhir;
 pub mod finding;
 pub mod input;
+pub mod mesh;
+pub mod nhs;
 pub mod profile;
 pub mod rules;
 pub mod structural;

@@ -4,8 +4,9 @@
 use crate::detect::{self, Pins};
 use crate::document::SourceFile;
 use crate::finding::{self, Finding, Severity};
-use crate::input::{self, InputKind};
-use crate::rules::{Registry, Selection};
+use crate::input::{self, InputKind, ParsedInput};
+use crate::mesh::Peers;
+use crate::rules::{Registry, Selection, SpecContext};
 use std::sync::Arc;
 
 /// Everything reported about one input file.
@@ -37,6 +38,15 @@ pub struct Options {
     pub selection: Selection,
 }
 
+/// The release and use case a parsed input is validated against.
+pub struct Detected {
+    pub spec: SpecContext,
+    /// Whether the report names the release and use case (not for inputs that have none).
+    pub shown: bool,
+    /// Detection notices (`spec-version-assumed`, `use-case-assumed`).
+    pub notices: Vec<Finding>,
+}
+
 /// Validates one input held in memory.
 pub fn validate_bytes(
     registry: &Registry,
@@ -44,34 +54,90 @@ pub fn validate_bytes(
     path: String,
     bytes: Vec<u8>,
 ) -> FileReport {
-    let parsed = input::parse(path.clone(), bytes);
-    let mut findings = parsed.findings;
-    let (mut spec, mut use_case) = (None, None);
-    if let Some(doc) = &parsed.document {
-        if matches!(parsed.kind, InputKind::Message | InputKind::Response) {
-            let (cx, notices) =
-                detect::detect(doc, parsed.kind, &registry.profile.spec, &options.pins);
-            findings.extend(notices);
-            spec = Some(cx.version.clone());
-            use_case = Some(cx.use_case.clone());
-            registry.check(doc, parsed.kind, cx, &options.selection, &mut findings);
-        } else {
-            let cx = crate::rules::SpecContext {
+    let parsed = input::parse(path, bytes);
+    let detected = detect(registry, options, &parsed);
+    check(registry, options, &parsed, detected, None)
+}
+
+/// What to validate a parsed input against: detected from its content, or pinned. `None` when
+/// the input could not be parsed.
+pub fn detect(registry: &Registry, options: &Options, parsed: &ParsedInput) -> Option<Detected> {
+    let doc = parsed.document.as_ref()?;
+    let spec_file = &registry.profile.spec;
+    Some(match parsed.kind {
+        InputKind::Message
+        | InputKind::Response
+        | InputKind::MeshControl
+        | InputKind::MeshHeaders
+        | InputKind::MeshAckControl
+        | InputKind::MeshAckHeaders => {
+            let (spec, notices) = detect::detect(doc, parsed.kind, spec_file, &options.pins);
+            Detected {
+                spec,
+                shown: true,
+                notices,
+            }
+        }
+        // A MESH report belongs to no release: its rules hold for all of them.
+        InputKind::MeshReport => Detected {
+            spec: SpecContext {
+                version: options
+                    .pins
+                    .spec
+                    .clone()
+                    .or_else(|| spec_file.all_versions().pop())
+                    .unwrap_or_default(),
+                use_case: options.pins.use_case.clone().unwrap_or_default(),
+            },
+            shown: options.pins.spec.is_some(),
+            notices: Vec::new(),
+        },
+        InputKind::FhirResource | InputKind::Unknown => Detected {
+            spec: SpecContext {
                 version: String::new(),
                 use_case: String::new(),
-            };
-            registry.check(doc, parsed.kind, cx, &options.selection, &mut findings);
+            },
+            shown: false,
+            notices: Vec::new(),
+        },
+    })
+}
+
+/// Runs the rules over a parsed input and builds its report. `peers` are the files validated
+/// together with it, for the rules that compare files ([`crate::mesh`]).
+pub fn check(
+    registry: &Registry,
+    options: &Options,
+    parsed: &ParsedInput,
+    detected: Option<Detected>,
+    peers: Option<&Peers<'_>>,
+) -> FileReport {
+    let mut findings = parsed.findings.clone();
+    let (mut spec, mut use_case) = (None, None);
+    if let (Some(doc), Some(d)) = (&parsed.document, detected) {
+        findings.extend(d.notices);
+        if d.shown {
+            spec = Some(d.spec.version.clone());
+            use_case = Some(d.spec.use_case.clone());
         }
+        registry.check_with(
+            doc,
+            parsed.kind,
+            d.spec,
+            &options.selection,
+            peers,
+            &mut findings,
+        );
     }
     findings.retain(|f| options.selection.keeps(f));
     finding::sort(&mut findings);
     findings.dedup();
     FileReport {
-        path,
+        path: parsed.source.path.clone(),
         kind: parsed.kind,
         spec,
         use_case,
-        source: parsed.source,
+        source: parsed.source.clone(),
         findings,
     }
 }

@@ -9,7 +9,8 @@
 //! Where the README and the validator disagree, the spec decides; each case says so:
 //! - `1.6.0__oc__*`: the README lists no defect for the Observations, but GPCM-SD-008 (SHOULD)
 //!   asks for each Observation in the List to be referenced from a section entry as well; the
-//!   examples reference only the List, so `section-entry-missing-observation` warns for each.
+//!   examples reference only the List, so the clinical pack's `observation-not-in-section`
+//!   warns for each.
 //! - `1.6.0__oc__oc_consultation_report-xmlspy.xml`: the README says "as above" about the 2022
 //!   OC example, whose Composition.type is conformant, but this older copy carries the
 //!   placeholder `xxxxxxxxx` the consent and klinik examples have: GPCM-SD-OC-003 is broken.
@@ -159,7 +160,7 @@ const CASES: &[Case] = &[
             ("full-url-duplicate", Some("GPCM-C-02")),
             ("composition-title-wrong", Some("GPCM-SD-OC-006")),
             ("composition-text-summary-wrong", Some("GPCM-SD-OC-007")),
-            ("section-entry-missing-observation", Some("GPCM-SD-008")),
+            ("observation-not-in-section", Some("GPCM-SD-008")),
             ("document-bundle-identifier-reused", None),
             ("xml-element-order", None),
         ],
@@ -174,7 +175,7 @@ const CASES: &[Case] = &[
             ("handling-local-extension-wrong", Some("GPCM-SD-GE-274")),
             ("full-url-duplicate", Some("GPCM-C-02")),
             ("composition-text-summary-wrong", Some("GPCM-SD-GE-007")),
-            ("section-entry-missing-observation", Some("GPCM-SD-008")),
+            ("observation-not-in-section", Some("GPCM-SD-008")),
             ("document-bundle-identifier-reused", None),
         ],
         // Generic titles and types are whatever the document is: no fixed value to break.
@@ -187,7 +188,7 @@ const CASES: &[Case] = &[
         expected: &[
             ("handling-local-extension-wrong", Some("GPCM-SU-xx-274")),
             ("composition-text-summary-wrong", Some("GPCM-SU-xx-007")),
-            ("section-entry-missing-observation", Some("GPCM-SU-008")),
+            ("observation-not-in-section", Some("GPCM-SU-008")),
             ("document-bundle-identifier-reused", None),
         ],
         silent: CONFORMANT_OC,
@@ -204,7 +205,7 @@ const CASES: &[Case] = &[
             ("composition-type-wrong", Some("GPCM-SD-OC-003")),
             ("composition-title-wrong", Some("GPCM-SD-OC-006")),
             ("composition-text-summary-wrong", Some("GPCM-SD-OC-007")),
-            ("section-entry-missing-observation", Some("GPCM-SD-008")),
+            ("observation-not-in-section", Some("GPCM-SD-008")),
             ("document-bundle-identifier-reused", None),
         ],
         silent: CONFORMANT_OC,

@@ -22,6 +22,11 @@ fn invalid_samples_report_their_rule_and_match_snapshots() {
         "expected the invalid samples, found {files:?}"
     );
     for rel in files {
+        // `samples/invalid/<rule>/<release>/<case>/<file>`: a folder of files validated together,
+        // tests/pairing.rs's.
+        if rel.split('/').count() > 5 {
+            continue;
+        }
         let rule = rel.split('/').nth(2).unwrap().to_string();
         let report = validate_file(&rel);
         let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
@@ -66,6 +71,10 @@ fn valid_samples_are_clean() {
         "expected the valid samples, found {files:?}"
     );
     for rel in files {
+        // MESH metadata and acknowledgements: tests/mesh.rs's.
+        if rel.starts_with("samples/valid/mesh/") {
+            continue;
+        }
         let report = validate_file(&rel);
         assert!(
             pinned_release(&rel).is_some(),

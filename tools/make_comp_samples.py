@@ -11,7 +11,10 @@ Run from the crate root:
                                                         owned sample and check its findings
 
 It builds on tools/make_samples.py (imported as `ms`): the valid bases of each release and use
-case, the JSON writer and the JSON→XML serializer, so twins cannot drift.
+case, the JSON writer and the JSON→XML serializer, so twins cannot drift. The samples about
+the Generic / Send Update clinical resources start from the clinical packs' valid samples
+(tools/make_clin2_samples.py, `generic-medications` and `generic-record`), which populate
+those resources as their own rules require.
 
 1. **Valid samples.** `valid/1.6.0/generic-attachments` is the Generic base with what the bases
    lack: a second attachment (a PNG image) in a section of its own and a DocumentReference that
@@ -46,6 +49,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_samples as ms  # noqa: E402
+import make_clin2_samples as clin2  # noqa: E402
 
 ROOT = ms.ROOT
 SAMPLES = ms.SAMPLES
@@ -211,6 +215,9 @@ TARGETS = {
     "1.6.0/ge": Target("1.6.0", "1.6.0", "ge", "ge-"),
     "1.6.0+su": Target("1.6.0+su", "1.6.0", "su", ""),
     "2.0.0": Target("2.0.0", "2.0.0", "sd", ""),
+    # The clinical packs' valid Generic samples (tools/make_clin2_samples.py).
+    "1.6.0/ge-medications": Target("1.6.0", "1.6.0", "ge", "ge-"),
+    "1.6.0/ge-record": Target("1.6.0", "1.6.0", "ge", "ge-"),
 }
 DEFAULT = ("1.3.0", "1.6.0", "1.6.0+su", "2.0.0")
 OWN_VALID = "valid/1.6.0/generic-attachments"
@@ -265,6 +272,7 @@ def derive_generic_attachments(ge: dict) -> dict:
 def bases() -> dict[str, dict]:
     base = ms.bases()
     uc = ms.use_case_bases(base["1.6.0"])
+    clinical = clin2.samples()
     return {
         "1.3.0": base["1.3.0"],
         "1.6.0": base["1.6.0"],
@@ -272,6 +280,8 @@ def bases() -> dict[str, dict]:
         "1.6.0/ge": uc["valid/1.6.0/generic"][2],
         "1.6.0+su": uc["valid/1.6.0+su/send-update"][2],
         "2.0.0": base["2.0.0"],
+        "1.6.0/ge-medications": clinical["valid/1.6.0/generic-medications"][1].doc,
+        "1.6.0/ge-record": clinical["valid/1.6.0/generic-record"][1].doc,
     }
 
 
@@ -568,22 +578,12 @@ def _section_empty(doc: dict, target: str) -> None:
     comp(doc)["section"].append({"title": "Attachments"})
 
 
-@mutation("section-observation-list-missing", "observation-without-list", targets=("1.6.0/ge",))
+@mutation("section-observation-list-missing", "observation-without-list", targets=("1.6.0",))
 def _observation_no_list(doc: dict, target: str) -> None:
-    """An Observation is referenced directly from a section, with no List."""
+    """An Observation is referenced directly from a section, with no List (as in the 1.6.0
+    consultation report example)."""
     url = add_entry(doc, observation(doc))
     add_section(doc, "Observations", url)
-
-
-@mutation("section-list-missing", "two-problems-unlisted", targets=("1.6.0/ge",))
-def _two_problems(doc: dict, target: str) -> None:
-    """Two problems (Conditions), each in a section of its own, with no List grouping them."""
-    for n, (code, display) in enumerate([("44054006", "Diabetes mellitus type 2"),
-                                         ("38341003", "Hypertensive disorder")]):
-        condition = _structured(doc, "Condition")
-        condition["id"] = new_id(doc, f"condition-{n}")
-        condition["code"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
-        add_section(doc, "Problem", add_entry(doc, condition))
 
 
 # ---- binaries and attachments ---------------------------------------------------------------
@@ -660,10 +660,13 @@ def _large_message(doc: dict, target: str) -> None:
 
 
 # ---- structured resources referenced from sections ------------------------------------------
+# The Generic / Send Update resources (GPCM-SD-018…024, 078) come from the clinical packs' own
+# valid samples (tools/make_clin2_samples.py), which populate them completely: a failing sample
+# takes one of them and drops the section entries that reference its resources of one type.
 
 
 def observation(doc: dict) -> dict:
-    """A CareConnect-Observation-1 blood pressure reading, entered by the patient."""
+    """A CareConnect-Observation-1 body weight, entered by the patient."""
     return {
         "resourceType": "Observation",
         "id": new_id(doc, "observation"),
@@ -681,222 +684,57 @@ def observation(doc: dict) -> dict:
     }
 
 
-def _structured(doc: dict, resource_type: str) -> dict:
-    """A compact resource of each type the section-content rules name, populated with the
-    elements base STU3 and the OC/GE/SU population rules make mandatory."""
-    patient, practitioner, org = ref(doc, "Patient"), ref(doc, "Practitioner"), ref(doc, "Organization")
-    encounter, date = ref(doc, "Encounter"), comp(doc)["date"]
-    day = date[:10]
-    r: dict = {"resourceType": resource_type, "id": new_id(doc, resource_type),
-               "meta": {"profile": [CC + f"CareConnect-{resource_type}-1"]}}
-    if resource_type == "Condition":
-        r["meta"]["profile"] = [CC + "CareConnect-ProblemHeader-Condition-1"]
-    body: dict = {
-        "Observation": {k: v for k, v in observation(doc).items() if k not in ("resourceType", "id", "meta")},
-        "Questionnaire": {
-            "version": "1", "name": "DiabetesFollowUp", "title": "Diabetes follow-up questions",
-            "status": "active", "date": day, "description": "Questions asked at a diabetes follow-up",
-            "effectivePeriod": {"start": "2024-01-01"},
-            "item": [{"linkId": "1", "text": "Have you had any hypoglycaemic episodes?", "type": "boolean"}],
-        },
-        "QuestionnaireResponse": {
-            "status": "completed", "subject": {"reference": patient}, "authored": date,
-            "item": [{"linkId": "1", "text": "Have you had any hypoglycaemic episodes?",
-                      "answer": [{"valueBoolean": False}]}],
-        },
-        "ReferralRequest": {
-            "status": "unknown", "intent": "order", "priority": "routine",
-            "subject": {"reference": patient}, "context": {"reference": encounter},
-            "requester": {"agent": {"reference": practitioner}},
-            "recipient": [{"reference": org}],
-            "reasonCode": [{"coding": [{"system": SNOMED, "code": "44054006", "display": "Diabetes mellitus type 2"}]}],
-            "description": "Referral for structured diabetes education",
-        },
-        "DocumentReference": {k: v for k, v in document_reference(doc).items() if k not in ("resourceType", "id", "meta")},
-        "AllergyIntolerance": {
-            "clinicalStatus": "active", "verificationStatus": "unconfirmed", "type": "allergy",
-            "category": ["medication"], "criticality": "low",
-            "code": {"coding": [{"system": SNOMED, "code": "91936005", "display": "Allergy to penicillin"}]},
-            "patient": {"reference": patient}, "assertedDate": date,
-            "recorder": {"reference": practitioner}, "asserter": {"reference": patient},
-            "lastOccurrence": "2019-05-02",
-            "reaction": [{"manifestation": [{"coding": [{"system": SNOMED, "code": "271807003", "display": "Eruption of skin"}]}],
-                          "severity": "mild"}],
-        },
-        "FamilyMemberHistory": {
-            "status": "completed", "patient": {"reference": patient},
-            "relationship": {"coding": [{"system": "http://hl7.org/fhir/v3/RoleCode", "code": "FTH", "display": "father"}]},
-            "note": [{"text": "Father diagnosed in his fifties"}],
-            "condition": [{"code": {"coding": [{"system": SNOMED, "code": "44054006", "display": "Diabetes mellitus type 2"}]}}],
-        },
-        "Task": {
-            "status": "requested", "intent": "order", "priority": "routine",
-            "code": {"coding": [{"system": SNOMED, "code": "390906007", "display": "Follow-up encounter"}]},
-            "for": {"reference": patient}, "context": {"reference": encounter}, "authoredOn": date,
-            "requester": {"agent": {"reference": practitioner}}, "owner": {"reference": org},
-            "note": [{"text": "Review HbA1c in three months"}],
-        },
-        "Consent": {
-            "status": "active",
-            "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]}],
-            "patient": {"reference": patient}, "period": {"start": day},
-            "consentingParty": [{"reference": patient}], "organization": [{"reference": org}],
-            "policy": [{"uri": "https://www.nhs.uk/your-nhs-data-matters/"}],
-        },
-        "Location": {
-            "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-site-code", "value": "A12345001"}],
-            "status": "active", "name": "Riverside Health Hub, Willow Street site",
-            "type": {"coding": [{"system": "http://hl7.org/fhir/v3/RoleCode", "code": "GACH", "display": "Hospital"}]},
-            "telecom": [{"system": "phone", "value": "01632 960125", "use": "work"}],
-            "address": {"line": ["1 Willow Street"], "city": "Leeds", "postalCode": "LS1 4AP"},
-            "managingOrganization": {"reference": org},
-        },
-        "Medication": {"code": {"coding": [{"system": SNOMED, "code": "325278005", "display": "Metformin 500mg tablets"}]}},
-        "MedicationRequest": {
-            "identifier": [{"system": "https://riverside.example.org/medication-requests", "value": new_id(doc, "mr-identifier")}],
-            "status": "active", "intent": "plan",
-            "medicationCodeableConcept": {"coding": [{"system": SNOMED, "code": "325278005", "display": "Metformin 500mg tablets"}]},
-            "subject": {"reference": patient}, "context": {"reference": encounter}, "authoredOn": date,
-            "requester": {"agent": {"reference": practitioner}}, "recorder": {"reference": practitioner},
-            "note": [{"text": "Take with food"}],
-            "dosageInstruction": [{"text": "One tablet twice a day", "patientInstruction": "Take with meals"}],
-            "dispenseRequest": {"validityPeriod": {"start": day},
-                                "quantity": {"value": ms.Num("56"), "unit": "tablet"},
-                                "expectedSupplyDuration": {"value": ms.Num("28"), "unit": "day",
-                                                           "system": "http://unitsofmeasure.org", "code": "d"}},
-        },
-        "MedicationStatement": {
-            "context": {"reference": encounter}, "status": "active",
-            "medicationCodeableConcept": {"coding": [{"system": SNOMED, "code": "325278005", "display": "Metformin 500mg tablets"}]},
-            "effectivePeriod": {"start": day}, "dateAsserted": date,
-            "subject": {"reference": patient}, "taken": "unk",
-            "note": [{"text": "Started at this consultation"}],
-            "dosage": [{"text": "One tablet twice a day", "patientInstruction": "Take with meals"}],
-        },
-        "Immunization": {
-            "status": "completed", "notGiven": False,
-            "vaccineCode": {"coding": [{"system": SNOMED, "code": "39114911000001105", "display": "Influenza vaccine"}]},
-            "patient": {"reference": patient}, "encounter": {"reference": encounter}, "date": date,
-            "primarySource": True, "lotNumber": "FLU2024A", "expirationDate": "2025-06-30",
-            "practitioner": [{"actor": {"reference": practitioner}}],
-            "note": [{"text": "No immediate reaction"}],
-        },
-        "Condition": {
-            "clinicalStatus": "active",
-            "category": [{"coding": [{"system": "http://hl7.org/fhir/condition-category",
-                                      "code": "problem-list-item", "display": "Problem List Item"}]}],
-            "code": {"coding": [{"system": SNOMED, "code": "44054006", "display": "Diabetes mellitus type 2"}]},
-            "subject": {"reference": patient}, "context": {"reference": encounter},
-            "onsetDateTime": "2021-09-01", "assertedDate": date, "asserter": {"reference": practitioner},
-            "note": [{"text": "Diet controlled until this consultation"}],
-        },
-        "ProcedureRequest": {
-            "status": "active", "intent": "order",
-            "code": {"coding": [{"system": SNOMED, "code": "43396009", "display": "Haemoglobin A1c measurement"}]},
-            "subject": {"reference": patient}, "context": {"reference": encounter},
-            "requester": {"agent": {"reference": practitioner}},
-            "performer": {"reference": org},
-            "reasonCode": [{"coding": [{"system": SNOMED, "code": "44054006", "display": "Diabetes mellitus type 2"}]}],
-            "note": [{"text": "Repeat in three months"}],
-        },
-        "DiagnosticReport": {
-            "status": "final",
-            "category": {"coding": [{"system": "http://hl7.org/fhir/v2/0074", "code": "LAB", "display": "Laboratory"}]},
-            "code": {"coding": [{"system": SNOMED, "code": "43396009", "display": "Haemoglobin A1c measurement"}]},
-            "subject": {"reference": patient}, "context": {"reference": encounter},
-            "issued": date, "performer": [{"actor": {"reference": org}}],
-            "conclusion": "HbA1c above target",
-        },
-        "Specimen": {
-            "accessionIdentifier": {"system": "https://riverside.example.org/specimens", "value": "SP-24-0311"},
-            "status": "available",
-            "type": {"coding": [{"system": SNOMED, "code": "119297000", "display": "Blood specimen"}]},
-            "subject": {"reference": patient}, "receivedTime": date,
-            "collection": {"collector": {"reference": practitioner}, "collectedDateTime": date},
-            "note": [{"text": "Fasting sample"}],
-        },
-    }[resource_type]
-    r.update(body)
-    return r
+def unreference(doc: dict, resource_type: str) -> None:
+    """Drops every section entry that references a resource of `resource_type`, and any section
+    left without entries."""
+    urls = {e["fullUrl"] for e in pb(doc)["entry"] if e["resource"]["resourceType"] == resource_type}
+    sections = comp(doc)["section"]
+    for section in sections:
+        section["entry"] = [e for e in section.get("entry", []) if e["reference"] not in urls]
+    comp(doc)["section"] = [x for x in sections if x["entry"] or x.get("section") or x.get("text")]
 
 
-SECTION_TYPES = [
-    "Observation", "Questionnaire", "QuestionnaireResponse", "ReferralRequest", "DocumentReference",
-    "AllergyIntolerance", "FamilyMemberHistory", "Task", "Consent", "Location", "Medication",
-    "MedicationRequest", "MedicationStatement", "Immunization", "Condition", "ProcedureRequest",
-    "DiagnosticReport", "Specimen",
-]
+# Each GE/SU resource type, and the clinical sample (target) that carries it.
+SECTION_TYPES = {
+    "Medication": "1.6.0/ge-medications",
+    "MedicationRequest": "1.6.0/ge-medications",
+    "MedicationStatement": "1.6.0/ge-medications",
+    "Immunization": "1.6.0/ge-record",
+    "Condition": "1.6.0/ge-record",
+    "ProcedureRequest": "1.6.0/ge-record",
+    "DiagnosticReport": "1.6.0/ge-record",
+    "Specimen": "1.6.0/ge-record",
+}
 
 
 def _kebab(name: str) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
 
-# What a resource of a type needs beside it, referenced from sections of their own: the
-# resources its MUST references point at (a MedicationRequest's Medication, a statement's
-# authorising MedicationRequest).
-PREREQUISITES = {
-    "MedicationRequest": ["Medication"],
-    "MedicationStatement": ["Medication", "MedicationRequest"],
-}
-
-
-def _with_prerequisites(doc: dict, resource_type: str) -> dict:
-    """A resource of the type, after adding (and referencing from sections) what it needs."""
-    added: dict[str, str] = {}
-    for needed in PREREQUISITES.get(resource_type, []):
-        r = _linked(doc, needed, added)
-        added[needed] = add_entry(doc, r)
-        add_section(doc, needed, added[needed])
-    return _linked(doc, resource_type, added)
-
-
-def _linked(doc: dict, resource_type: str, added: dict[str, str]) -> dict:
-    """`_structured`, pointing a medicine resource at the Medication (and a statement at the
-    authorising MedicationRequest) when they were added."""
-    r = _structured(doc, resource_type)
-    if "Medication" in added and resource_type in ("MedicationRequest", "MedicationStatement"):
-        # Replace the coded medicine by the reference, in the same place (STU3 order).
-        r = {("medicationReference" if k == "medicationCodeableConcept" else k):
-             ({"reference": added["Medication"]} if k == "medicationCodeableConcept" else v)
-             for k, v in r.items()}
-    if "MedicationRequest" in added and resource_type == "MedicationStatement":
-        items = list(r.items())
-        items.insert(3, ("basedOn", [{"reference": added["MedicationRequest"]}]))  # after meta
-        r = dict(items)
-    return r
-
-
 def _unreferenced(resource_type: str):
     def edit(doc: dict, target: str) -> None:
-        add_entry(doc, _with_prerequisites(doc, resource_type))
+        unreference(doc, resource_type)
 
-    edit.__doc__ = f"A {resource_type} in the payload that no Composition section references."
+    edit.__doc__ = f"No Composition section references the {resource_type} resources."
     return edit
 
 
-for _t in SECTION_TYPES:
-    # An Observation also needs a List (GPCM-SD-007), which is another rule's finding: the
-    # Observation case lists it in a List that a section references.
-    if _t == "Observation":
-        def _obs_edit(doc: dict, target: str) -> None:
-            """An Observation listed in a List that a section references, but not referenced
-            from a section itself."""
-            obs = add_entry(doc, observation(doc))
-            lst = {
-                "resourceType": "List", "id": new_id(doc, "list"),
-                "meta": {"profile": [CC + "CareConnect-List-1"]},
-                "status": "current", "mode": "snapshot", "title": "Miscellaneous record",
-                "code": {"coding": [{"system": SNOMED, "code": "826501000000100", "display": "Miscellaneous record"}]},
-                "subject": {"reference": ref(doc, "Patient")},
-                "entry": [{"item": {"reference": obs}}],
-            }
-            add_section(doc, "Observations", add_entry(doc, lst))
+for _t, _target in SECTION_TYPES.items():
+    mutation(f"section-entry-missing-{_kebab(_t)}", f"unreferenced-{_kebab(_t)}",
+             targets=(_target,))(_unreferenced(_t))
 
-        mutation("section-entry-missing-observation", "unreferenced-observation", targets=("1.6.0/ge",))(_obs_edit)
-    else:
-        mutation(f"section-entry-missing-{_kebab(_t)}", f"unreferenced-{_kebab(_t)}",
-                 targets=("1.6.0/ge",))(_unreferenced(_t))
+
+@mutation("section-list-missing", "problems-in-separate-sections", targets=("1.6.0/ge-record",))
+def _problems_scattered(doc: dict, target: str) -> None:
+    """The two problems (Conditions) sit in two sections instead of one grouped set."""
+    problems = next(x for x in comp(doc)["section"]
+                    if any(pb_by_url(doc, e["reference"])["resourceType"] == "Condition" for e in x["entry"]))
+    moved = problems["entry"].pop()
+    comp(doc)["section"].append({"title": "Problem", "entry": [moved]})
+
+
+def pb_by_url(doc: dict, url: str) -> dict:
+    return next(e["resource"] for e in pb(doc)["entry"] if e["fullUrl"] == url)
 
 
 # --------------------------------------------------------------------------------------------

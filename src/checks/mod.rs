@@ -16,6 +16,11 @@
 //! - `resolves-to`: `types`, optional `profile`: every selected Reference resolves to an entry
 //!   resource of one of the types (declaring the profile).
 //! - `resource-type`: `type`: the selected node is a resource of that type.
+//! - `max-lengths`: `limits` (child name → length): children of the selected nodes are at most
+//!   that many characters long.
+//! - `no-control-characters`: no value in or below the selected nodes holds U+0000–U+001F.
+//! - `children-allowed`: `values`: every child of the selected nodes has one of these names.
+//! - `mesh-address`: `gpprovider`, `date`, `report`: a MESH recipient address (see [`address`]).
 //! - `nhs-number`: every selected value is 10 digits with a valid Modulus 11 check digit.
 //! - `same-as`: `other`: every selected value equals the value at `other`, a path relative to
 //!   the element holding the selected one (`List.title` the same as `code.coding.display`).
@@ -28,6 +33,8 @@
 //! - `code`: a Rust-coded check named after the rule (`src/rules/code.rs`), for what data cannot
 //!   express.
 
+pub mod address;
+pub mod children;
 mod content;
 mod presence;
 mod reference;
@@ -82,6 +89,14 @@ pub enum Check {
     ResourceType {
         resource_type: String,
     },
+    MaxLengths {
+        limits: Vec<(String, usize)>,
+    },
+    NoControlCharacters,
+    ChildrenAllowed {
+        names: Vec<String>,
+    },
+    MeshAddress(address::AddressCheck),
     NhsNumber {
         optional: bool,
     },
@@ -121,6 +136,10 @@ impl Check {
             "profile-declared" => &["kind", "profile", "optional"],
             "resolves-to" => &["kind", "types", "profile", "optional"],
             "resource-type" => &["kind", "type"],
+            "max-lengths" => &["kind", "limits"],
+            "no-control-characters" => &["kind"],
+            "children-allowed" => &["kind", "values"],
+            "mesh-address" => &["kind", "gpprovider", "date", "report", "optional"],
             "nhs-number" | "base64" => &["kind", "optional"],
             "same-as" => &["kind", "other"],
             "attachment" => &["kind", "data", "content_type", "max_bytes"],
@@ -182,6 +201,14 @@ impl Check {
             "resource-type" => Check::ResourceType {
                 resource_type: p.str("type")?,
             },
+            "max-lengths" => Check::MaxLengths {
+                limits: children::compile_limits(table)?,
+            },
+            "no-control-characters" => Check::NoControlCharacters,
+            "children-allowed" => Check::ChildrenAllowed {
+                names: p.strs("values")?,
+            },
+            "mesh-address" => Check::MeshAddress(address::AddressCheck::compile(table)?),
             "nhs-number" => Check::NhsNumber { optional },
             "base64" => Check::Base64 { optional },
             "same-as" => Check::SameAs {
@@ -221,6 +248,10 @@ impl Check {
             Check::ProfileDeclared { .. }
             | Check::ResolvesTo { .. }
             | Check::ResourceType { .. } => reference::run(self, rule, sel, out),
+            Check::MaxLengths { .. }
+            | Check::NoControlCharacters
+            | Check::ChildrenAllowed { .. } => children::run(self, rule, sel, out),
+            Check::MeshAddress(check) => check.run(rule, sel, out),
             Check::NhsNumber { .. }
             | Check::SameAs { .. }
             | Check::Base64 { .. }

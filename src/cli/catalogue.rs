@@ -276,6 +276,10 @@ pub fn explain(
     if let Err(m) = known_release(registry, spec) {
         return fail(m);
     }
+    if let Some(code) = crate::mesh::status::lookup(name) {
+        explain_mesh_status(code, out)?;
+        return Ok(Exit::Clean);
+    }
     if let Some(code) = registry
         .profile
         .response_codes
@@ -382,5 +386,20 @@ fn explain_response_code(c: &crate::profile::ResponseCode, out: &mut dyn Write) 
             c.issue_codes.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" or ")
         )?;
     }
+    writeln!(out, "\nwhat the sender should do: {}", c.action)
+}
+
+fn explain_mesh_status(c: &crate::mesh::status::StatusCode, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{} {} (MESH status code)", c.code, c.name)?;
+    let outcome = if c.outcome == "success" {
+        "success: the message was delivered"
+    } else {
+        "error: the message was not delivered"
+    };
+    match c.event.as_str() {
+        "" => writeln!(out, "{outcome}")?,
+        event => writeln!(out, "{outcome}; reported by the MESH {event} event")?,
+    }
+    writeln!(out, "\n{}", c.meaning)?;
     writeln!(out, "\nwhat the sender should do: {}", c.action)
 }

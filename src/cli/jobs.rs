@@ -7,6 +7,7 @@
 //! in the reorder buffer however slow one early file is.
 
 use super::Input;
+use crate::mesh::pair::{self, GroupFile, GroupOptions, Role};
 use crate::rules::Registry;
 use crate::validate::{self, FileReport, Options};
 use std::collections::BTreeMap;
@@ -17,11 +18,15 @@ use std::sync::{Condvar, Mutex};
 /// Jobs a worker may run ahead of the emitter, per thread.
 const WINDOW_PER_THREAD: usize = 4;
 
-/// A unit of work: the inputs validated together. Today a job is one input; it will hold a
-/// message together with the MESH control file that travels with it, so one job may give
-/// several reports.
+/// A unit of work: the inputs validated together. Usually one file; a message with the MESH
+/// control file or headers that travel with it, or a request with its responses, form one job
+/// (see [`crate::mesh::pair`]), which gives one report per file.
 pub struct Job {
     pub inputs: Vec<Input>,
+    /// How each input is taken (empty: all [`Role::Auto`]).
+    pub roles: Vec<Role>,
+    /// `None`: a file validated alone. `Some`: the inputs are validated as a group.
+    pub group: Option<GroupOptions>,
 }
 
 /// What became of one input of a job.
@@ -36,13 +41,41 @@ pub enum Outcome {
 
 /// Validates one job's inputs, in order.
 pub fn run_job(registry: &Registry, options: &Options, job: &Job) -> Vec<Outcome> {
-    job.inputs
-        .iter()
-        .map(|input| match read_input(input) {
-            Ok((display, bytes)) => {
-                Outcome::Report(validate::validate_bytes(registry, options, display, bytes))
+    let Some(group) = job.group else {
+        return job
+            .inputs
+            .iter()
+            .map(|input| match read_input(input) {
+                Ok((display, bytes)) => {
+                    Outcome::Report(validate::validate_bytes(registry, options, display, bytes))
+                }
+                Err((display, error)) => Outcome::Unreadable { display, error },
+            })
+            .collect();
+    };
+    // Read everything first: the group is validated together; an unreadable file keeps its
+    // place in the output.
+    let mut files = Vec::new();
+    let mut slots = Vec::new();
+    for (i, input) in job.inputs.iter().enumerate() {
+        match read_input(input) {
+            Ok((path, bytes)) => {
+                slots.push(None);
+                files.push(GroupFile {
+                    path,
+                    bytes,
+                    role: job.roles.get(i).copied().unwrap_or(Role::Auto),
+                });
             }
-            Err((display, error)) => Outcome::Unreadable { display, error },
+            Err((display, error)) => slots.push(Some(Outcome::Unreadable { display, error })),
+        }
+    }
+    let mut reports = pair::validate_group(registry, options, files, group).into_iter();
+    slots
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Some(unreadable) => Some(unreadable),
+            None => reports.next().map(Outcome::Report),
         })
         .collect()
 }

@@ -111,6 +111,17 @@ impl<'a> Diag<'a> {
         if let Some(loc) = &finding.location {
             help_lines.push(format!("at {loc}"));
         }
+        for r in &finding.related_files {
+            let at = r
+                .location
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
+            help_lines.push(format!(
+                "{}: {}:{}:{}{at}",
+                r.text, r.path, r.line, r.column
+            ));
+        }
         Diag {
             finding,
             code,

@@ -35,6 +35,20 @@ struct FindingOut<'a> {
     end_line: u32,
     end_column: u32,
     help: Option<&'a str>,
+    /// Places in other files the finding refers to (a MESH cross-check's bundle element).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<RelatedOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RelatedOut<'a> {
+    path: &'a str,
+    location: Option<&'a str>,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
 }
 
 impl Emitter for Json {
@@ -62,6 +76,19 @@ impl Emitter for Json {
                     end_line,
                     end_column,
                     help: f.help.as_deref(),
+                    related: f
+                        .related_files
+                        .iter()
+                        .map(|r| RelatedOut {
+                            path: &r.path,
+                            location: r.location.as_deref(),
+                            line: r.line,
+                            column: r.column,
+                            end_line: r.end_line,
+                            end_column: r.end_column,
+                            message: &r.text,
+                        })
+                        .collect(),
                 }
             })
             .collect();

@@ -250,7 +250,7 @@ struct PhysicalOut<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactOut<'a> {
-    uri: &'a str,
+    uri: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri_base_id: Option<&'static str>,
 }
@@ -307,7 +307,7 @@ impl Sarif {
     ) -> ResultOut<'a> {
         let physical = |region: Region| PhysicalOut {
             artifact_location: ArtifactOut {
-                uri,
+                uri: uri.into(),
                 uri_base_id: base,
             },
             region: region.into(),
@@ -329,6 +329,30 @@ impl Sarif {
                     }),
                     message: l.text.as_deref().map(|text| Text { text }),
                 }
+            })
+            .chain(f.related_files.iter().map(|r| {
+                let (uri, absolute) = path_uri(&r.path);
+                RelatedOut {
+                    id: 0,
+                    physical_location: PhysicalOut {
+                        artifact_location: ArtifactOut {
+                            uri: uri.into(),
+                            uri_base_id: (!absolute).then_some("%SRCROOT%"),
+                        },
+                        region: RegionOut {
+                            start_line: r.line,
+                            start_column: r.column,
+                            end_line: r.end_line,
+                            end_column: r.end_column,
+                        },
+                    },
+                    message: Some(Text { text: &r.text }),
+                }
+            }))
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.id = i + 1;
+                r
             })
             .collect();
         ResultOut {

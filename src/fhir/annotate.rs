@@ -1,7 +1,7 @@
 //! Gives each node of a FHIR document its STU3 element definition, once per document, so rules
 //! and locations can ask "is this a Reference?" or "does this element repeat?" in O(1).
 
-use super::defs::{stu3, Ctx, ElementDef};
+use super::defs::{stu3, Ctx, ElementDef, TypeInfo};
 use crate::document::{Document, NodeId, NodeKind};
 
 /// What the STU3 definitions say about one node.
@@ -11,6 +11,8 @@ pub struct Typed {
     pub def: Option<&'static ElementDef>,
     /// The node's type: the chosen type of a choice element, the resource type of a resource.
     pub type_code: Option<&'static str>,
+    /// The definition of that type.
+    pub info: Option<&'static TypeInfo>,
     /// Where this node's own children are defined.
     pub content: Option<Ctx>,
 }
@@ -25,15 +27,14 @@ pub fn annotate(doc: &Document) -> Vec<Option<Typed>> {
         return out;
     }
     let resource_content = |id: NodeId| {
-        doc.resource_type(id).and_then(|t| {
-            defs.root(t)
-                .map(|ctx| (defs.type_info(t).map(|i| i.name), ctx))
-        })
+        doc.resource_type(id)
+            .and_then(|t| Some((defs.type_info(t)?, defs.root(t)?)))
     };
-    if let Some((code, ctx)) = resource_content(root) {
+    if let Some((info, ctx)) = resource_content(root) {
         out[root.index()] = Some(Typed {
             def: None,
-            type_code: code,
+            type_code: Some(info.name),
+            info: Some(info),
             content: Some(ctx),
         });
     }
@@ -48,17 +49,18 @@ pub fn annotate(doc: &Document) -> Vec<Option<Typed>> {
             continue;
         };
         let typed = if doc.node(id).kind == NodeKind::Resource {
-            let (code, content) =
-                resource_content(id).map_or((None, None), |(c, ctx)| (c, Some(ctx)));
+            let found = resource_content(id);
             Typed {
                 def: Some(child.def),
-                type_code: code,
-                content,
+                type_code: found.map(|(info, _)| info.name),
+                info: found.map(|(info, _)| info),
+                content: found.map(|(_, ctx)| ctx),
             }
         } else {
             Typed {
                 def: Some(child.def),
                 type_code: child.type_code,
+                info: child.type_info,
                 content: child.content,
             }
         };

@@ -28,6 +28,14 @@ pub fn stu3() -> &'static Defs {
     STU3.get_or_init(embedded::defs)
 }
 
+/// Builds the embedded definitions afresh, as [`stu3`] does once per process; for benchmarks.
+/// (The type references they share are built on the first call only.)
+#[cfg(stu3_tables)]
+#[doc(hidden)]
+pub fn stu3_uncached() -> Defs {
+    embedded::defs()
+}
+
 /// The tables `build.rs` generates ([`Defs::to_rust`]), and their conversion to [`Defs`].
 ///
 /// They hold integers only: strings are offsets into the TSV text, embedded beside them. A
@@ -93,6 +101,7 @@ mod embedded {
                     profile: optional(r[2], r[3]),
                     targets: text(r[4], r[5]),
                     content: ctx(r[6], r[7]),
+                    ty: r[8] as u16,
                 })
                 .collect()
         });
@@ -147,6 +156,9 @@ mod embedded {
 /// "No value" in the generated integer tables.
 const NONE: u32 = u32::MAX;
 
+/// [`TypeRef::ty`] of a code that names no type of the table.
+const NO_TYPE: u16 = u16::MAX;
+
 /// Where a node sits in the definitions: the type whose snapshot describes it and the element
 /// path inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -197,6 +209,8 @@ pub struct TypeRef {
     targets: &'static str,
     /// Where children of a node of this type are looked up.
     content: Option<Ctx>,
+    /// The index of the type `code` names ([`NO_TYPE`] when the table has no such type).
+    ty: u16,
 }
 
 impl TypeRef {
@@ -252,6 +266,8 @@ pub struct Child<'a> {
     pub type_ref: Option<&'a TypeRef>,
     /// `type_ref`'s code.
     pub type_code: Option<&'a str>,
+    /// The definition of that type.
+    pub type_info: Option<&'a TypeInfo>,
     /// Where the child's own children are looked up: the child's own element for
     /// BackboneElement/Element, the referenced element for a content reference, the root of
     /// its datatype otherwise. `None` for Resource-typed elements, whose node names its own
@@ -445,6 +461,7 @@ impl Defs {
                 def,
                 type_ref,
                 type_code: type_ref.map(|t| t.code),
+                type_info: type_ref.and_then(|t| self.types.get(usize::from(t.ty))),
                 content: def.content,
             });
         }
@@ -465,6 +482,7 @@ impl Defs {
                 def,
                 type_ref: Some(type_ref),
                 type_code: Some(type_ref.code),
+                type_info: self.types.get(usize::from(type_ref.ty)),
                 content: type_ref.content,
             });
         }
@@ -534,6 +552,7 @@ impl Defs {
                 row.extend(optional(t.profile));
                 row.extend(span(t.targets));
                 row.extend(ctx(t.content));
+                row.push(u32::from(t.ty));
                 refs.push(row);
             }
             let mut row = span(e.path).to_vec();
@@ -547,7 +566,7 @@ impl Defs {
             row.extend([e.children_start, e.children_len]);
             elements.push(row);
         }
-        array("TYPE_REFS", 8, refs);
+        array("TYPE_REFS", 9, refs);
         array("ELEMENTS", 20, elements);
         let mut table = |name: &str, table: &NameTable| {
             let n = table.slots.len();
@@ -591,19 +610,22 @@ impl Defs {
         };
         for index in 0..element.types.len() {
             let element = &self.elements[id];
-            let type_content = match element.types[index].code {
+            let code = element.types[index].code;
+            let root = self.root(code);
+            let type_content = match code {
                 // Inline definitions: the children follow in this snapshot.
                 "BackboneElement" | "Element" => Some(own),
                 code => {
-                    let ctx = self
-                        .root(code)
-                        .ok_or_else(|| format!("{}: unknown type {code}", element.path))?;
+                    let ctx =
+                        root.ok_or_else(|| format!("{}: unknown type {code}", element.path))?;
                     // A resource node names its own type (resourceType / XML element name).
                     let kind = self.types[usize::from(ctx.ty)].kind;
                     (kind != Kind::Resource).then_some(ctx)
                 }
             };
-            self.elements.to_mut()[id].types.to_mut()[index].content = type_content;
+            let type_ref = &mut self.elements.to_mut()[id].types.to_mut()[index];
+            type_ref.content = type_content;
+            type_ref.ty = root.map_or(NO_TYPE, |ctx| ctx.ty);
         }
         let element = &mut self.elements.to_mut()[id];
         element.content = match (content, &*element.types) {
@@ -884,6 +906,7 @@ fn parse_type_ref(text: &'static str) -> Result<TypeRef, String> {
         profile,
         targets,
         content: None,
+        ty: NO_TYPE,
     })
 }
 

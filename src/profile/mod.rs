@@ -129,6 +129,15 @@ pub fn embedded_response_codes() -> &'static [ResponseCode] {
     })
 }
 
+/// The embedded JSON copy of a file under `profiles/` (for tables parsed on first use, such as
+/// `mesh-status-codes.toml`).
+pub fn embedded_json(path: &str) -> Option<&'static str> {
+    embedded::JSON
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
+}
+
 /// Everything loaded from a `profiles/` tree.
 pub struct Profile {
     pub spec: SpecFile,

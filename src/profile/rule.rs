@@ -105,6 +105,9 @@ const KINDS: &[(&str, InputKind)] = &[
     ("response", InputKind::Response),
     ("mesh-control", InputKind::MeshControl),
     ("mesh-headers", InputKind::MeshHeaders),
+    ("mesh-ack-control", InputKind::MeshAckControl),
+    ("mesh-ack-headers", InputKind::MeshAckHeaders),
+    ("mesh-report", InputKind::MeshReport),
     ("fhir-resource", InputKind::FhirResource),
 ];
 

@@ -12,9 +12,12 @@
 
 use crate::document::{Document, NodeId, NodeKind};
 use crate::rules::Context;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Mutex;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Step {
     /// The document root, when its name is this (a path for `DTSControl` selects nothing in a
     /// message bundle).
@@ -37,6 +40,8 @@ enum Step {
 pub struct Path {
     text: String,
     branches: Vec<Vec<Step>>,
+    /// For each step of each branch, the [`prefix_id`] of the branch up to that step.
+    prefixes: Vec<Vec<u32>>,
 }
 
 /// The nodes a path selects, and how far it got when it selected nothing.
@@ -56,13 +61,15 @@ pub struct Selection {
 impl Path {
     /// Parses `text`, expanding a leading alias (recursively) from `aliases`.
     pub fn parse(text: &str, aliases: &HashMap<String, String>) -> Result<Path, String> {
-        let branches = split_top(text, '|')?
+        let branches: Vec<Vec<Step>> = split_top(text, '|')?
             .iter()
             .map(|b| parse_branch(b.trim(), aliases))
             .collect::<Result<_, _>>()?;
+        let prefixes = prefix_ids(&branches);
         Ok(Path {
             text: text.to_string(),
             branches,
+            prefixes,
         })
     }
 
@@ -70,7 +77,7 @@ impl Path {
     /// `extension.where(url='…').valueCode`, `subject.resolve()`. Used by `for_each` rules and by
     /// `required`'s `each`, which evaluate it from each node in turn.
     pub fn parse_relative(text: &str) -> Result<Path, String> {
-        let branches = split_top(text, '|')?
+        let branches: Vec<Vec<Step>> = split_top(text, '|')?
             .iter()
             .map(|b| {
                 split_top(b.trim(), '.')?
@@ -79,9 +86,11 @@ impl Path {
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<_, _>>()?;
+        let prefixes = prefix_ids(&branches);
         Ok(Path {
             text: text.to_string(),
             branches,
+            prefixes,
         })
     }
 
@@ -99,8 +108,8 @@ impl Path {
         let mut all = Vec::new();
         let mut first: Option<Selection> = None;
         let mut unresolved = false;
-        for steps in &self.branches {
-            let sel = eval_branch(steps, cx, start);
+        for (steps, prefixes) in self.branches.iter().zip(&self.prefixes) {
+            let sel = eval_branch(steps, prefixes, cx, start);
             unresolved |= sel.unresolved;
             all.extend(sel.nodes.iter().copied());
             first.get_or_insert(sel);
@@ -127,10 +136,93 @@ fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Ste
         .collect()
 }
 
-fn eval_branch(steps: &[Step], cx: &Context<'_>, start: NodeId) -> Selection {
+/// For each step of each branch, the id of the branch's steps up to that one.
+///
+/// Step sequences that start some branch of some parsed path are numbered in order of first
+/// appearance, each as `(id of the sequence without its last step, last step)`. The numbering is
+/// shared by every path, so that rules starting alike (`MH.…`, `COMP.…`) share one id for what
+/// they have in common.
+fn prefix_ids(branches: &[Vec<Step>]) -> Vec<Vec<u32>> {
+    /// The id of the empty sequence.
+    const NONE: u32 = u32::MAX;
+    type Ids = HashMap<(u32, Step), u32, BuildHasherDefault<Fnv>>;
+    static IDS: Mutex<Option<Ids>> = Mutex::new(None);
+    let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
+    let ids = ids.get_or_insert_with(Ids::default);
+    branches
+        .iter()
+        .map(|steps| {
+            let mut id = NONE;
+            steps
+                .iter()
+                .map(|step| {
+                    let next = ids.len() as u32;
+                    id = *ids.entry((id, step.clone())).or_insert(next);
+                    id
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// FNV-1a, for [`prefix_ids`]: its keys are short and come from the rule packs, so SipHash's
+/// protection costs more than the rest of the lookup.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// What a document's path prefixes selected, by [`prefix_id`]: most rule targets start with the
+/// same few aliases (the MessageHeader, the payload Bundle, the Composition), which are then
+/// walked from the root once per document, not once per rule. Only non-empty selections are
+/// kept; the step that selects nothing is evaluated again so that it says what is missing.
+#[derive(Default)]
+pub struct PathCache(RefCell<Vec<Option<Vec<NodeId>>>>);
+
+impl PathCache {
+    fn get(&self, id: u32) -> Option<Vec<NodeId>> {
+        self.0.borrow().get(id as usize).cloned().flatten()
+    }
+
+    fn put(&self, id: u32, nodes: &[NodeId]) {
+        let mut cache = self.0.borrow_mut();
+        let id = id as usize;
+        if cache.len() <= id {
+            cache.resize(id + 1, None);
+        }
+        cache[id] = Some(nodes.to_vec());
+    }
+}
+
+fn eval_branch(steps: &[Step], prefixes: &[u32], cx: &Context<'_>, start: NodeId) -> Selection {
     let mut nodes = vec![start];
     let mut reached = start;
-    for step in steps {
+    let mut done = 0;
+    // The cache holds what prefixes select from the root; a relative path starts elsewhere.
+    let cached = start == cx.doc.root();
+    if let Some((n, hit)) = (1..=steps.len())
+        .rev()
+        .filter(|_| cached)
+        .find_map(|n| cx.path_cache.get(prefixes[n - 1]).map(|hit| (n, hit)))
+    {
+        // As if the first `n` steps had been evaluated just now.
+        reached = hit[0];
+        nodes = hit;
+        done = n;
+    }
+    for (step, &prefix) in steps.iter().zip(prefixes).skip(done) {
         let next = apply(step, cx, &nodes);
         if next.is_empty() {
             return Selection {
@@ -142,6 +234,9 @@ fn eval_branch(steps: &[Step], cx: &Context<'_>, start: NodeId) -> Selection {
                 },
                 unresolved: matches!(step, Step::Resolve | Step::OfType(_)),
             };
+        }
+        if cached {
+            cx.path_cache.put(prefix, &next);
         }
         reached = next[0];
         nodes = next;

@@ -17,6 +17,49 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ("handling-key-invalid", handling_key_invalid),
     ("response-code-inconsistent", response_code_inconsistent),
     ("reference-unresolved", reference_unresolved),
+    // MESH metadata with its message, and responses with their request (src/mesh).
+    (
+        "mesh-demographics-mismatch",
+        crate::mesh::cross::demographics_mismatch,
+    ),
+    (
+        "mesh-sender-endpoint-mismatch",
+        crate::mesh::cross::sender_endpoint_mismatch,
+    ),
+    (
+        "ctl-local-id-not-sender",
+        crate::mesh::cross::local_id_not_sender,
+    ),
+    (
+        "mex-local-id-not-sender",
+        crate::mesh::cross::local_id_not_sender,
+    ),
+    (
+        "mesh-request-workflow-is-ack",
+        crate::mesh::cross::request_workflow_is_ack,
+    ),
+    (
+        "mesh-response-workflow-not-ack",
+        crate::mesh::cross::response_workflow_not_ack,
+    ),
+    ("mesh-report-error", crate::mesh::status::report_error),
+    ("mesh-report-success", crate::mesh::status::report_success),
+    (
+        "response-request-identifier-mismatch",
+        crate::mesh::responses::request_identifier_mismatch,
+    ),
+    (
+        "response-sender-reference-mismatch",
+        crate::mesh::responses::sender_reference_mismatch,
+    ),
+    (
+        "response-duplicate",
+        crate::mesh::responses::response_duplicate,
+    ),
+    (
+        "response-unpaired",
+        crate::mesh::responses::response_unpaired,
+    ),
     (
         "medication-request-based-on-not-plan",
         clin2::order_based_on_not_plan,
@@ -81,30 +124,6 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ),
     ("section-list-missing", code_comp::section_list_missing),
     (
-        "section-entry-missing-observation",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-questionnaire",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-referral-request",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-task",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-consent",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-location",
-        code_comp::section_entry_missing,
-    ),
-    (
         "section-entry-missing-medication",
         code_comp::section_entry_missing,
     ),
@@ -126,22 +145,6 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
     ),
     (
         "section-entry-missing-specimen",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-questionnaire-response",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-document-reference",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-allergy-intolerance",
-        code_comp::section_entry_missing,
-    ),
-    (
-        "section-entry-missing-family-member-history",
         code_comp::section_entry_missing,
     ),
     (

@@ -140,30 +140,10 @@ pub fn binary_section_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<F
     }
 }
 
-/// The resource type each `section-entry-missing-*` rule is about.
+/// The resource type each `section-entry-missing-*` rule is about: the Generic / Send Update
+/// types (GPCM-SD-018…024, 078). The types of GPCM-SD-008…017 have their rules in the clinical
+/// pack (`*-not-in-section`).
 const SECTION_ENTRY_TYPES: &[(&str, &str)] = &[
-    ("section-entry-missing-observation", "Observation"),
-    ("section-entry-missing-questionnaire", "Questionnaire"),
-    (
-        "section-entry-missing-questionnaire-response",
-        "QuestionnaireResponse",
-    ),
-    ("section-entry-missing-referral-request", "ReferralRequest"),
-    (
-        "section-entry-missing-document-reference",
-        "DocumentReference",
-    ),
-    (
-        "section-entry-missing-allergy-intolerance",
-        "AllergyIntolerance",
-    ),
-    (
-        "section-entry-missing-family-member-history",
-        "FamilyMemberHistory",
-    ),
-    ("section-entry-missing-task", "Task"),
-    ("section-entry-missing-consent", "Consent"),
-    ("section-entry-missing-location", "Location"),
     ("section-entry-missing-medication", "Medication"),
     (
         "section-entry-missing-medication-request",
@@ -215,12 +195,10 @@ pub fn section_entry_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
     }
 }
 
-/// Resources that are items of a List some Composition section references.
-fn listed_in_sections(cx: &Context<'_>, view: &Sections) -> HashSet<NodeId> {
+/// Resources that are items (`entry.item`) of one of `lists`.
+fn items_of(cx: &Context<'_>, lists: impl Iterator<Item = NodeId>) -> HashSet<NodeId> {
     let doc = cx.doc;
-    view.referenced
-        .iter()
-        .copied()
+    lists
         .filter(|&r| doc.resource_type(r) == Some("List"))
         .flat_map(|list| {
             doc.children_named(list, "entry")
@@ -231,13 +209,14 @@ fn listed_in_sections(cx: &Context<'_>, view: &Sections) -> HashSet<NodeId> {
         .collect()
 }
 
-/// Each Observation is an item of a List that a Composition section references.
+/// Each Observation is an item of some List (whether the List is in a section is
+/// `list-not-in-section`'s concern).
 pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
     let Some(view) = section_view(cx) else {
         return;
     };
-    let listed = listed_in_sections(cx, &view);
+    let listed = items_of(cx, view.resources.iter().copied());
     for observation in view
         .resources
         .iter()
@@ -250,10 +229,7 @@ pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: 
                 meta,
                 doc,
                 observation,
-                format!(
-                    "{} is not an item of a List referenced from a Composition section",
-                    describe(doc, observation)
-                ),
+                format!("{} is not an item of any List", describe(doc, observation)),
             )
             .label("not in a listed set of observations"),
         );
@@ -261,8 +237,8 @@ pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: 
 }
 
 /// Types the "group repeated resources in a List" rule leaves alone: the document's frame (one
-/// each, or attachments with sections of their own), the List itself, and Observations, which
-/// `section-observation-list-missing` asks the same of.
+/// each, or attachments with sections of their own), the List itself, and Observations, whose
+/// Lists have rules of their own.
 const NOT_GROUPED: &[&str] = &[
     "Composition",
     "Binary",
@@ -277,36 +253,68 @@ const NOT_GROUPED: &[&str] = &[
     "Observation",
 ];
 
-/// Resources of a clinical type that occurs more than once are items of a List that a
-/// Composition section references.
+/// Section-referenced resources of a clinical type that occurs more than once are grouped:
+/// items of a List a section references, or all entries of one section.
 pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(view) = section_view(cx) else {
+    let Some(payload) = payload(cx) else {
         return;
     };
-    let listed = listed_in_sections(cx, &view);
-    let typed = |r: &NodeId| doc.resource_type(*r).filter(|t| !NOT_GROUPED.contains(t));
-    for &resource in &view.resources {
-        let Some(ty) = typed(&resource) else {
+    let resources = payload_resources(doc, payload);
+    let Some(comp) = composition(doc, &resources) else {
+        return;
+    };
+    // Which sections reference each resource directly.
+    let mut sections_of: Vec<(NodeId, NodeId)> = Vec::new();
+    for section in sections(doc, comp) {
+        for entry in doc.children_named(section, "entry") {
+            sections_of.extend(targets(cx, entry).into_iter().map(|t| (t, section)));
+        }
+    }
+    let listed = items_of(cx, sections_of.iter().map(|&(r, _)| r));
+    let mut seen_types: Vec<&str> = Vec::new();
+    for &resource in &resources {
+        let Some(ty) = doc
+            .resource_type(resource)
+            .filter(|t| !NOT_GROUPED.contains(t))
+        else {
             continue;
         };
-        let count = view
-            .resources
+        if seen_types.contains(&ty) {
+            continue;
+        }
+        seen_types.push(ty);
+        // The resources of this type that sections reference but no listed List holds.
+        let loose: Vec<NodeId> = resources
             .iter()
-            .filter(|r| typed(r) == Some(ty))
-            .count();
-        if count > 1 && !listed.contains(&resource) {
+            .copied()
+            .filter(|&r| doc.resource_type(r) == Some(ty) && !listed.contains(&r))
+            .filter(|r| sections_of.iter().any(|(t, _)| t == r))
+            .collect();
+        if loose.len() < 2 {
+            continue;
+        }
+        let in_section = |s: NodeId| {
+            loose
+                .iter()
+                .all(|r| sections_of.iter().any(|&(t, x)| t == *r && x == s))
+        };
+        if sections_of.iter().any(|&(_, s)| in_section(s)) {
+            continue;
+        }
+        let count = loose.len();
+        for r in loose {
             out.push(
                 at_resource(
                     meta,
                     doc,
-                    resource,
+                    r,
                     format!(
-                        "{} is one of {count} {ty} resources but not an item of a List referenced from a Composition section",
-                        describe(doc, resource)
+                        "{} is one of {count} {ty} resources in separate sections, not grouped in a List",
+                        describe(doc, r)
                     ),
                 )
-                .label(format!("one of {count} `{ty}` resources, not grouped in a List")),
+                .label(format!("one of {count} `{ty}` resources, not grouped")),
             );
         }
     }

@@ -32,6 +32,11 @@ pub struct Context<'a> {
     pub kind: InputKind,
     pub bundle: BundleIndex<'a>,
     pub spec: SpecContext,
+    /// The files validated together with this one (MESH metadata with its message, a response
+    /// with its request); `None` when the file is validated alone.
+    pub peers: Option<&'a crate::mesh::Peers<'a>>,
+    /// Rule targets' common prefixes, evaluated once per document.
+    pub path_cache: crate::profile::select::PathCache,
 }
 
 impl<'a> Context<'a> {
@@ -41,6 +46,8 @@ impl<'a> Context<'a> {
             kind,
             bundle: BundleIndex::new(doc),
             spec,
+            peers: None,
+            path_cache: Default::default(),
         }
     }
 }
@@ -122,6 +129,7 @@ impl Registry {
         let statics = input::ALL
             .iter()
             .chain(crate::detect::RULES)
+            .chain(crate::mesh::RULES)
             .copied()
             .chain(
                 passes::PASSES
@@ -200,8 +208,22 @@ impl Registry {
         selection: &Selection,
         out: &mut Vec<Finding>,
     ) {
+        self.check_with(doc, kind, spec, selection, None, out);
+    }
+
+    /// [`Registry::check`] for a file validated together with others (see [`crate::mesh`]).
+    pub fn check_with(
+        &self,
+        doc: &Document,
+        kind: InputKind,
+        spec: SpecContext,
+        selection: &Selection,
+        peers: Option<&crate::mesh::Peers<'_>>,
+        out: &mut Vec<Finding>,
+    ) {
         let start = out.len();
-        let cx = Context::new(doc, kind, spec);
+        let mut cx = Context::new(doc, kind, spec);
+        cx.peers = peers;
         for rule in &self.profile.rules {
             if rule.applies_to(kind) {
                 rule.check(&cx, out);

@@ -45,7 +45,7 @@ impl Pass for Structural {
     fn applies_to(&self, kind: InputKind) -> bool {
         // `Unknown` covers an XML root that is not a resource (`<bundle>`), which only this
         // pass reports; MESH files are not FHIR.
-        !matches!(kind, InputKind::MeshControl | InputKind::MeshHeaders)
+        !kind.is_mesh()
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -123,7 +123,7 @@ impl Walker<'_> {
         let Some(content) = typed.content else {
             return;
         };
-        let info = typed.type_code.and_then(|code| self.defs.type_info(code));
+        let info = typed.info;
         let keep_going = match info {
             Some(info) if info.kind == Kind::Primitive => self.primitive_node(id, typed, info),
             Some(info) if info.kind == Kind::Resource => true,

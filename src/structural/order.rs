@@ -63,13 +63,14 @@ impl Walker<'_> {
         if doc.format != Format::Xml {
             return;
         }
-        let name = doc.name(child);
         let message = match (doc.is_xml_attribute(child), is_attribute_def(def)) {
             (false, true) => format!(
-                "`{name}` is written as a child element; FHIR XML writes it as an attribute (`{name}=\"…\"`)"
+                "`{name}` is written as a child element; FHIR XML writes it as an attribute (`{name}=\"…\"`)",
+                name = doc.name(child)
             ),
             (true, false) => format!(
-                "`{name}` is written as an attribute; FHIR XML writes it as a child element (`<{name} value=\"…\"/>`)"
+                "`{name}` is written as an attribute; FHIR XML writes it as a child element (`<{name} value=\"…\"/>`)",
+                name = doc.name(child)
             ),
             _ => return,
         };

@@ -1,0 +1,17 @@
+<DTSControl>
+<Version>1.0</Version>
+<AddressType>DTS</AddressType>
+<MessageType>Data</MessageType>
+<From_DTS>A12345OT001</From_DTS>
+<To_DTS>GPProvider_9993456780_23061987_Fernley</To_DTS>
+<Subject>Consultation report for Harriet Fernley, NHS Number 9993456780, seen at Riverside Health Hub, ODS Code A12345, Version 1</Subject>
+<LocalId>A12345</LocalId>
+<DTSId></DTSId>
+<PartnerId></PartnerId>
+<Compress>Y</Compress>
+<Encrypted>N</Encrypted>
+<WorkflowId>GPFED_CONSULT_REPORT</WorkflowId>
+<ProcessId></ProcessId>
+<DataChecksum></DataChecksum>
+<IsCompressed>N</IsCompressed>
+</DTSControl>
