@@ -479,6 +479,27 @@ def point(resource_type: str, element: str, target: Callable[[dict], str], rule:
     CATALOGUE.append(Mutation(rule, case, bases, edit))
 
 
+# ---- section membership (GPCM-SD-007...017) ---------------------------------------------------
+
+for _rule, _type, _index in [
+    ("list-not-in-section", "List", 0), ("observation-not-in-section", "Observation", 1),
+    ("questionnaire-not-in-section", "Questionnaire", 0),
+    ("questionnaire-response-not-in-section", "QuestionnaireResponse", 0),
+    ("referral-not-in-section", "ReferralRequest", 0),
+    ("document-reference-not-in-section", "DocumentReference", 0),
+    ("allergy-not-in-section", "AllergyIntolerance", 0),
+    ("family-history-not-in-section", "FamilyMemberHistory", 0),
+    ("clinical-task-not-in-section", "Task", 0), ("consent-not-in-section", "Consent", 0),
+    ("location-not-in-section", "Location", 0),
+]:
+    def _edit(doc: dict, t: str = _type, i: int = _index) -> None:
+        unsection(doc, res(doc, t, i))
+
+    _edit.__doc__ = f"No Composition section references the {_type}."
+    # Send Update nests its sections: its Observation case shows nested sections are searched.
+    CATALOGUE.append(Mutation(_rule, "not-in-any-section", ("oc", "su") if _type == "Observation" else ("oc",), _edit))
+
+
 # ---- List ---------------------------------------------------------------------------------------
 
 

@@ -155,13 +155,22 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
         "section-entry-missing-medication-statement",
         code_comp::section_entry_missing,
     ),
+    ("allergy-not-in-section", clin1::not_in_section),
+    ("clinical-task-not-in-section", clin1::not_in_section),
+    ("consent-not-in-section", clin1::not_in_section),
+    ("document-reference-not-in-section", clin1::not_in_section),
+    ("family-history-not-in-section", clin1::not_in_section),
     ("list-code-wrong", clin1::list_code),
     ("list-missing-for-observations", clin1::list_missing),
+    ("list-not-in-section", clin1::not_in_section),
     ("list-observation-not-listed", clin1::not_listed),
+    ("location-not-in-section", clin1::not_in_section),
+    ("observation-not-in-section", clin1::not_in_section),
     (
         "observation-performer-not-patient",
         clin1::performer_not_patient,
     ),
+    ("questionnaire-not-in-section", clin1::not_in_section),
     (
         "questionnaire-response-answer-value-missing",
         clin1::qr_answer_value,
@@ -171,6 +180,11 @@ pub const CODE_CHECKS: &[(&str, CodeFn)] = &[
         clin1::qr_link_id,
     ),
     ("questionnaire-response-item-text-missing", clin1::qr_text),
+    (
+        "questionnaire-response-not-in-section",
+        clin1::not_in_section,
+    ),
+    ("referral-not-in-section", clin1::not_in_section),
 ];
 
 pub fn lookup(rule: &str) -> Option<CodeFn> {

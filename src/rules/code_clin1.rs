@@ -1,12 +1,30 @@
 //! Rust-coded checks of the clinical payload pack (`profiles/packs/payload/clinical.toml`): the
-//! ones that need a reverse look-up (is this Observation an item of a List?), "at least one of"
-//! over references, or a walk of nested questionnaire items.
+//! ones that need a reverse look-up (is this resource referenced from a Composition section, or
+//! from a List?), "at least one of" over references, or a walk of nested questionnaire items.
 
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
 use crate::profile::select::resolve_node;
 use std::collections::HashSet;
+
+/// Which resource type each `<resource>-not-in-section` rule looks after.
+const SECTION_RULES: &[(&str, &str)] = &[
+    ("list-not-in-section", "List"),
+    ("observation-not-in-section", "Observation"),
+    ("questionnaire-not-in-section", "Questionnaire"),
+    (
+        "questionnaire-response-not-in-section",
+        "QuestionnaireResponse",
+    ),
+    ("referral-not-in-section", "ReferralRequest"),
+    ("document-reference-not-in-section", "DocumentReference"),
+    ("allergy-not-in-section", "AllergyIntolerance"),
+    ("family-history-not-in-section", "FamilyMemberHistory"),
+    ("clinical-task-not-in-section", "Task"),
+    ("consent-not-in-section", "Consent"),
+    ("location-not-in-section", "Location"),
+];
 
 /// The payload (document) Bundle the MessageHeader's focus names.
 fn payload(cx: &Context<'_>) -> Option<NodeId> {
@@ -48,6 +66,52 @@ fn targets<'a>(cx: &'a Context<'_>, reference: NodeId) -> impl Iterator<Item = N
     matched
         .iter()
         .filter_map(|&i| cx.bundle.entries[i].resource)
+}
+
+/// The resources that the `entry` references of `sections` (and their nested sections) name.
+fn section_targets(
+    cx: &Context<'_>,
+    sections: impl Iterator<Item = NodeId>,
+    out: &mut HashSet<NodeId>,
+) {
+    let doc = cx.doc;
+    for section in sections {
+        for entry in doc.children_named(section, "entry") {
+            out.extend(targets(cx, entry));
+        }
+        section_targets(cx, doc.children_named(section, "section"), out);
+    }
+}
+
+/// GPCM-SD-007…017 (and SU-007…017): every resource of the rule's type in the document is
+/// referenced from a `Composition.section.entry`, so that the receiver finds it from the
+/// document's table of contents.
+pub fn not_in_section(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(&(_, ty)) = SECTION_RULES.iter().find(|(n, _)| *n == meta.name.as_ref()) else {
+        return;
+    };
+    let doc = cx.doc;
+    let Some(bundle) = payload(cx) else { return };
+    let resources = payload_resources(doc, bundle);
+    // Without a Composition there are no sections to look in; that is another rule's finding.
+    let Some(composition) = of_type(doc, &resources, "Composition").next() else {
+        return;
+    };
+    let mut referenced = HashSet::new();
+    section_targets(
+        cx,
+        doc.children_named(composition, "section"),
+        &mut referenced,
+    );
+    for r in of_type(doc, &resources, ty).filter(|r| !referenced.contains(r)) {
+        out.push(
+            meta.finding(format!(
+                "this {ty} is not referenced from any `Composition.section.entry`"
+            ))
+            .at_node_name(doc, r)
+            .label("not in any section"),
+        );
+    }
 }
 
 /// The resources that some List of the payload names in `entry.item`.
