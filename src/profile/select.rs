@@ -14,7 +14,7 @@ use crate::document::{Document, NodeId, NodeKind};
 use crate::rules::Context;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -145,10 +145,17 @@ fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Ste
 fn prefix_ids(branches: &[Vec<Step>]) -> Vec<Vec<u32>> {
     /// The id of the empty sequence.
     const NONE: u32 = u32::MAX;
-    type Ids = HashMap<(u32, Step), u32, BuildHasherDefault<Fnv>>;
+    /// `(parent id, step, id)` by a hash of the first two: a lookup builds no key (steps are
+    /// mostly found, being shared by many paths), and a bucket rarely holds more than one.
+    #[derive(Default)]
+    struct Ids {
+        buckets: HashMap<u64, Vec<(u32, Step, u32)>, BuildHasherDefault<WordHash>>,
+        len: u32,
+    }
     static IDS: Mutex<Option<Ids>> = Mutex::new(None);
     let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
     let ids = ids.get_or_insert_with(Ids::default);
+    let hasher = BuildHasherDefault::<WordHash>::default();
     branches
         .iter()
         .map(|steps| {
@@ -156,8 +163,16 @@ fn prefix_ids(branches: &[Vec<Step>]) -> Vec<Vec<u32>> {
             steps
                 .iter()
                 .map(|step| {
-                    let next = ids.len() as u32;
-                    id = *ids.entry((id, step.clone())).or_insert(next);
+                    let bucket = ids.buckets.entry(hasher.hash_one((id, step))).or_default();
+                    id = match bucket.iter().find(|(p, s, _)| *p == id && s == step) {
+                        Some(&(_, _, found)) => found,
+                        None => {
+                            let new = ids.len;
+                            ids.len += 1;
+                            bucket.push((id, step.clone(), new));
+                            new
+                        }
+                    };
                     id
                 })
                 .collect()
@@ -165,26 +180,29 @@ fn prefix_ids(branches: &[Vec<Step>]) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// FNV-1a, for [`prefix_ids`]: its keys are short and come from the rule packs, so SipHash's
-/// protection costs more than the rest of the lookup.
+/// A fast non-keyed hash, eight bytes at a time, for [`prefix_ids`]: its keys are short and
+/// come from the rule packs, so SipHash's protection costs more than the rest of the lookup.
 #[derive(Default)]
-struct Fnv(u64);
+struct WordHash(u64);
 
-impl Hasher for Fnv {
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut h = self.0;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
         }
         self.0 = h;
     }
 }
 
-/// What a document's path prefixes selected, by [`prefix_id`]: most rule targets start with the
+/// What a document's path prefixes selected, by [`prefix_ids`]: most rule targets start with the
 /// same few aliases (the MessageHeader, the payload Bundle, the Composition), which are then
 /// walked from the root once per document, not once per rule. Only non-empty selections are
 /// kept; the step that selects nothing is evaluated again so that it says what is missing.
@@ -462,6 +480,23 @@ mod tests {
                 index: Some(0)
             }
         );
+    }
+
+    /// Paths that start alike share the ids of what they have in common, so that a document
+    /// evaluates the common part once.
+    #[test]
+    fn common_prefixes_share_ids() {
+        let a = Path::parse("MH.sender.reference", &aliases()).unwrap();
+        let b = Path::parse("MH.timestamp | HS.url", &aliases()).unwrap();
+        let c = Path::parse("Bundle.entry.resource.ofType(Patient)", &aliases()).unwrap();
+        // MH is five steps.
+        assert_eq!(a.prefixes[0][..5], b.prefixes[0][..5]);
+        assert_eq!(b.prefixes[0][..5], b.prefixes[1][..5]);
+        assert_ne!(a.prefixes[0][5], b.prefixes[0][5]);
+        assert_eq!(a.prefixes[0][..3], c.prefixes[0][..3]);
+        assert_ne!(a.prefixes[0][3], c.prefixes[0][3]);
+        let again = Path::parse("MH.sender.reference", &aliases()).unwrap();
+        assert_eq!(again.prefixes, a.prefixes);
     }
 
     #[test]
