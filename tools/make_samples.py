@@ -1250,6 +1250,35 @@ def _response_inconsistent(doc: dict, release: str) -> None:
     header(doc)["response"]["code"] = "fatal-error"
 
 
+def sync(files: list, stale: list[Path], dirs: list[Path], check: bool, script: str) -> bool:
+    """Writes the planned files that differ and removes the stale ones (or, with `check`, only
+    reports them); shared by every sample generator. False when `check` finds a difference."""
+    changed = [f for f in files if not f.path.exists() or f.path.read_text(encoding="utf-8") != f.text]
+    if check:
+        for f in changed:
+            print(f"differs: {rel(f.path)}", file=sys.stderr)
+        for p in stale:
+            print(f"stale: {rel(p)}", file=sys.stderr)
+        if changed or stale:
+            print(f"run `python3 tools/{script}` to regenerate", file=sys.stderr)
+            return False
+    else:
+        for f in changed:
+            f.path.parent.mkdir(parents=True, exist_ok=True)
+            f.path.write_text(f.text, encoding="utf-8", newline="\n")
+            print(f"wrote {rel(f.path)}")
+        for p in stale:
+            p.unlink()
+            print(f"removed {rel(p)}")
+        for d in dirs:  # an owned directory left empty, and its rule directory
+            for x in (d, d.parent):
+                if x.is_dir() and not any(x.iterdir()):
+                    x.rmdir()
+    verb = "differ" if check else "written"
+    print(f"{len(files)} owned files: {len(changed)} {verb}, {len(stale)} stale", file=sys.stderr)
+    return True
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
@@ -1264,30 +1293,8 @@ def main() -> int:
             print(f"error: {p}", file=sys.stderr)
         return 1
 
-    changed = [f for f in files if not f.path.exists() or f.path.read_text(encoding="utf-8") != f.text]
-    stale = stale_files(files)
-    if args.check:
-        for f in changed:
-            print(f"differs: {rel(f.path)}", file=sys.stderr)
-        for p in stale:
-            print(f"stale: {rel(p)}", file=sys.stderr)
-        if changed or stale:
-            print("run `python3 tools/make_samples.py` to regenerate", file=sys.stderr)
-            return 1
-    else:
-        for f in changed:
-            f.path.parent.mkdir(parents=True, exist_ok=True)
-            f.path.write_text(f.text, encoding="utf-8", newline="\n")
-            print(f"wrote {rel(f.path)}")
-        for p in stale:
-            p.unlink()
-            print(f"removed {rel(p)}")
-        for d in owned_dirs():  # an owned directory left empty, and its rule directory
-            for x in (d, d.parent):
-                if x.is_dir() and not any(x.iterdir()):
-                    x.rmdir()
-    verb = "differ" if args.check else "written"
-    print(f"{len(files)} owned files: {len(changed)} {verb}, {len(stale)} stale", file=sys.stderr)
+    if not sync(files, stale_files(files), owned_dirs(), args.check, "make_samples.py"):
+        return 1
 
     if args.verify:
         bad = verify(args.verify, files)

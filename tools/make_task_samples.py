@@ -61,6 +61,7 @@ from make_samples import (  # noqa: E402  (the sibling module, found through sys
     load_json,
     put,
     rel,
+    sync,
     release_order,
     remap_ids,
     to_json,
@@ -906,30 +907,8 @@ def main() -> int:
             print(f"error: {p}", file=sys.stderr)
         return 1
 
-    changed = [f for f in files if not f.path.exists() or f.path.read_text(encoding="utf-8") != f.text]
-    stale = stale_files(files)
-    if args.check:
-        for f in changed:
-            print(f"differs: {rel(f.path)}", file=sys.stderr)
-        for p in stale:
-            print(f"stale: {rel(p)}", file=sys.stderr)
-        if changed or stale:
-            print("run `python3 tools/make_task_samples.py` to regenerate", file=sys.stderr)
-            return 1
-    else:
-        for f in changed:
-            f.path.parent.mkdir(parents=True, exist_ok=True)
-            f.path.write_text(f.text, encoding="utf-8", newline="\n")
-            print(f"wrote {rel(f.path)}")
-        for p in stale:
-            p.unlink()
-            print(f"removed {rel(p)}")
-        for d in owned_dirs():  # an owned directory left empty, and its rule directory
-            for x in (d, d.parent):
-                if x.is_dir() and not any(x.iterdir()):
-                    x.rmdir()
-    verb = "differ" if args.check else "written"
-    print(f"{len(files)} owned files: {len(changed)} {verb}, {len(stale)} stale", file=sys.stderr)
+    if not sync(files, stale_files(files), owned_dirs(), args.check, "make_task_samples.py"):
+        return 1
 
     if args.verify:
         bad = verify(args.verify, files)
