@@ -1003,29 +1003,9 @@ def main() -> int:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
         return 1
-    changed = [f for f in files if not f.path.exists() or f.path.read_text(encoding="utf-8") != f.text]
     stale = stale_files(files)
-    if args.check:
-        for f in changed:
-            print(f"differs: {ms.rel(f.path)}", file=sys.stderr)
-        for p in stale:
-            print(f"stale: {ms.rel(p)}", file=sys.stderr)
-        if changed or stale:
-            print("run `python3 tools/make_clin2_samples.py` to regenerate", file=sys.stderr)
-            return 1
-    else:
-        for f in changed:
-            f.path.parent.mkdir(parents=True, exist_ok=True)
-            f.path.write_text(f.text, encoding="utf-8", newline="\n")
-        for p in stale:
-            p.unlink()
-            print(f"removed {ms.rel(p)}")
-        for d in owned_dirs():
-            for x in (d, d.parent):
-                if x.is_dir() and not any(x.iterdir()):
-                    x.rmdir()
-    verb = "differ" if args.check else "written"
-    print(f"{len(files)} owned files: {len(changed)} {verb}, {len(stale)} stale", file=sys.stderr)
+    if not ms.sync(files, stale, owned_dirs(), args.check, "make_clin2_samples.py"):
+        return 1
 
     if args.verify:
         bad = ms.verify(args.verify, files)

@@ -1270,7 +1270,12 @@ def sync(files: list, stale: list[Path], dirs: list[Path], check: bool, script: 
         for p in stale:
             p.unlink()
             print(f"removed {rel(p)}")
-        for d in dirs:  # an owned directory left empty, and its rule directory
+        for d in dirs:  # empty directories in and under an owned one, and its parent
+            if not d.is_dir():
+                continue
+            for x in sorted((x for x in d.rglob("*") if x.is_dir()), reverse=True):
+                if not any(x.iterdir()):
+                    x.rmdir()
             for x in (d, d.parent):
                 if x.is_dir() and not any(x.iterdir()):
                     x.rmdir()
