@@ -56,6 +56,8 @@ fn parse_with(
             attrs_scanned: false,
             fast,
             ns: NamespaceResolver::default(),
+            binding_levels: Vec::new(),
+            unprefixed: None,
         };
         p.run().map(|()| p.b)
     };
@@ -108,6 +110,11 @@ struct XmlParser<'a> {
     /// Namespace scopes. Bindings come from our own attribute scan: quick-xml's `NsReader`
     /// would walk every attribute value byte by byte once more.
     ns: NamespaceResolver,
+    /// The levels of `ns` whose element declared a namespace, innermost last.
+    binding_levels: Vec<u16>,
+    /// The namespace of an element without a prefix, while no declaration has been entered or
+    /// left since it was resolved: almost every element of a document shares it.
+    unprefixed: Option<Ns>,
 }
 
 impl<'a> XmlParser<'a> {
@@ -187,7 +194,7 @@ impl<'a> XmlParser<'a> {
                         if let Err(err) = read {
                             return fail(self.not_well_formed(&reader, err));
                         }
-                        self.ns.pop();
+                        self.leave_scope();
                         let end = self.base + reader.buffer_position() as usize;
                         let span = Span::new(before, end);
                         self.b
@@ -198,7 +205,7 @@ impl<'a> XmlParser<'a> {
                 Event::Empty(e) => self.empty(&e, ns, Span::new(before, after))?,
                 Event::End(e) => {
                     self.end_tag(e.name().as_ref(), before, after)?;
-                    self.ns.pop();
+                    self.leave_scope();
                 }
                 Event::Text(t) => {
                     let raw: &str = &t;
@@ -272,10 +279,12 @@ impl<'a> XmlParser<'a> {
         }
         self.ns.set_level(self.ns.level().saturating_add(1));
         let mut bound = Ok(());
+        let mut declares = false;
         if self.attrs_regular {
             for (key, value, _) in &self.attr_buf {
                 if let Some(prefix) = QName(&raw[key.clone()]).as_namespace_binding() {
                     bound = bound.and(self.ns.add(prefix, Namespace(&raw[value.clone()])));
+                    declares = true;
                 }
             }
         } else {
@@ -284,8 +293,12 @@ impl<'a> XmlParser<'a> {
                 let Ok(attr) = attr else { break };
                 if let Some(prefix) = attr.key.as_namespace_binding() {
                     bound = bound.and(self.ns.add(prefix, Namespace(&attr.value)));
+                    declares = true;
                 }
             }
+        }
+        if declares {
+            self.declared_here();
         }
         if let Err(err) = bound {
             return fail(
@@ -294,13 +307,42 @@ impl<'a> XmlParser<'a> {
                     .at(tag),
             );
         }
-        Ok(Ns::of(&self.ns.resolve_element(e.name()).0))
+        let name = e.name();
+        if name.as_ref().bytes().any(|c| c == b':') {
+            return Ok(Ns::of(&self.ns.resolve_element(name).0));
+        }
+        match &self.unprefixed {
+            Some(ns) => Ok(ns.clone()),
+            None => {
+                let ns = Ns::of(&self.ns.resolve_element(name).0);
+                self.unprefixed = Some(ns.clone());
+                Ok(ns)
+            }
+        }
+    }
+
+    /// Notes that the element being entered declares a namespace.
+    fn declared_here(&mut self) {
+        let level = self.ns.level();
+        if self.binding_levels.last() != Some(&level) {
+            self.binding_levels.push(level);
+        }
+        self.unprefixed = None;
+    }
+
+    /// Closes the innermost namespace scope (the counterpart of `enter`).
+    fn leave_scope(&mut self) {
+        if self.binding_levels.last() == Some(&self.ns.level()) {
+            self.binding_levels.pop();
+            self.unprefixed = None;
+        }
+        self.ns.pop();
     }
 
     /// An empty element (`<x value="1"/>`), whose namespace scope `enter` has opened.
     fn empty(&mut self, e: &BytesStart<'_>, ns: Ns, tag: Span) -> Result<(), Fatal> {
         let is_div = self.start(e, ns, tag, false)?;
-        self.ns.pop();
+        self.leave_scope();
         if let Some(node) = is_div {
             self.b.set_value(node, Str::Src(tag), ValueKind::Xhtml, tag);
         }
@@ -331,7 +373,7 @@ impl<'a> XmlParser<'a> {
             };
             self.blank_before_tag(pos, blank)?;
             self.end_tag(&tag[2..2 + name_len], start, start + len)?;
-            self.ns.pop();
+            self.leave_scope();
             len
         } else {
             let mut pairs = std::mem::take(&mut self.attr_buf);
@@ -417,7 +459,11 @@ impl<'a> XmlParser<'a> {
     ) -> Result<Option<NodeId>, Fatal> {
         let qname = e.name();
         let qname_str: &str = qname.as_ref();
-        let local = qname_str.rsplit(':').next().unwrap_or(qname_str);
+        // Names are short: a byte loop beats `rsplit`'s general searcher.
+        let local = match qname_str.bytes().rposition(|c| c == b':') {
+            Some(colon) => &qname_str[colon + 1..],
+            None => qname_str,
+        };
         let qname_span = self.span_of(qname_str).unwrap_or(Span::new(
             tag.start as usize + 1,
             tag.start as usize + 1 + qname_str.len(),
@@ -704,7 +750,7 @@ impl<'a> XmlParser<'a> {
 }
 
 /// The namespace of an element, without allocating for the two that FHIR uses.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Ns {
     Fhir,
     Xhtml,
@@ -1019,6 +1065,28 @@ mod tests {
         let root = doc.root();
         assert_eq!(doc.get_value(root, "type"), Some("message"));
         assert_eq!(doc.get_value(root, "id"), Some("1"));
+    }
+
+    /// The namespace of unprefixed elements is remembered between elements, and forgotten when
+    /// a declaration is entered or left: a `div` after the narrative is not XHTML.
+    #[test]
+    fn unprefixed_namespace_follows_declarations() {
+        let xml = r#"<Bundle xmlns="http://hl7.org/fhir"><text><div xmlns="http://www.w3.org/1999/xhtml"><p/></div></text><div/><x xmlns="urn:x"/><div/></Bundle>"#;
+        for fast in [true, false] {
+            let mut findings = Vec::new();
+            let source = Arc::new(SourceFile::new("t.xml", xml.into()));
+            let doc = parse_with(source, 0, &mut findings, fast).expect("parses");
+            let root = doc.root();
+            let narrative = doc.get(root, "text.div").expect("narrative");
+            assert_eq!(doc.value_kind(narrative), Some(ValueKind::Xhtml));
+            let divs: Vec<NodeId> = doc.children_named(root, "div").collect();
+            assert_eq!(divs.len(), 2);
+            for div in divs {
+                assert_eq!(doc.value_kind(div), None, "a FHIR `div` is not a narrative");
+            }
+            let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+            assert_eq!(messages, ["`x` is in `urn:x`, not `http://hl7.org/fhir`"]);
+        }
     }
 
     /// Reading tags without quick-xml changes nothing: the same tree and the same findings,

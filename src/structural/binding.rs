@@ -101,7 +101,10 @@ impl ValueSets {
     /// The expanded ValueSet of a binding URL (a `|version` suffix is ignored), if it could be
     /// expanded offline.
     pub fn get(&self, url: &str) -> Option<&ValueSet> {
-        let url = url.split_once('|').map_or(url, |(u, _)| u);
+        let url = match url.bytes().position(|c| c == b'|') {
+            Some(bar) => &url[..bar],
+            None => url,
+        };
         let index = self.by_url.binary_search_by(|(u, _)| (*u).cmp(url)).ok()?;
         Some(&self.by_url[index].1)
     }
