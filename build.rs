@@ -60,6 +60,72 @@ fn stu3_tables(out_dir: &Path) {
     println!("cargo:rustc-cfg=stu3_tables");
 }
 
+/// A Rust slice literal of string literals: `&["a", "b"]`.
+fn str_slice(items: &[&str]) -> String {
+    format!("&{items:?}")
+}
+
+/// The strings of an optional TOML array (`None` when the key is absent).
+fn strings(value: Option<&toml::Value>) -> Option<Vec<&str>> {
+    let array = value?.as_array()?;
+    Some(array.iter().filter_map(|v| v.as_str()).collect())
+}
+
+/// `RULES`: every rule of the embedded packs. What decides whether a rule applies to a document
+/// (its input kinds, and the releases and use cases of the rule or of each variant) is written
+/// as literals, and so is its prose (summary, help, docs); the rest of the rule as JSON, which a
+/// run compiles only when a document needs it. Mistakes in a rule are the crate's to report: a
+/// test compiles every embedded rule.
+fn pack_rules(files: &[(String, PathBuf)]) -> String {
+    let mut code = String::from(
+        "/// Every rule of the embedded packs, in file order.\npub static RULES: &[EmbeddedRule] = &[\n",
+    );
+    for (rel, path) in files.iter().filter(|(rel, _)| rel.starts_with("packs/")) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        let rules = value.get("rule").and_then(|r| r.as_array());
+        for rule in rules.into_iter().flatten() {
+            let name = rule.get("name").and_then(|n| n.as_str()).unwrap_or("");
+            let applies = strings(rule.get("applies"));
+            let variants = rule.get("variant").and_then(|v| v.as_array());
+            let scope = |table: &toml::Value| {
+                let versions = strings(table.get("versions"));
+                let use_cases = strings(table.get("use_cases")).unwrap_or_default();
+                format!(
+                    "({}, {})",
+                    versions.map_or("None".into(), |v| format!("Some({})", str_slice(&v))),
+                    str_slice(&use_cases)
+                )
+            };
+            let scopes: Vec<String> = match variants {
+                Some(list) if !list.is_empty() => list.iter().map(scope).collect(),
+                _ => vec![scope(rule)],
+            };
+            // The prose stays out of the JSON: a run only reads it to print it.
+            let mut rest = rule.clone();
+            let mut prose = Vec::new();
+            for key in ["summary", "help", "docs"] {
+                let text = rule.get(key).and_then(|t| t.as_str()).unwrap_or("");
+                prose.push(format!("{key}: {text:?}"));
+                if let Some(table) = rest.as_table_mut() {
+                    table.insert(key.into(), toml::Value::String(String::new()));
+                }
+            }
+            let json = serde_json::to_string(&rest).unwrap();
+            writeln!(
+                code,
+                "    EmbeddedRule {{ file: {rel:?}, name: {name:?}, applies: {}, scopes: &[{}], {}, json: {json:?} }},",
+                applies.map_or("None".into(), |a| format!("Some({})", str_slice(&a))),
+                scopes.join(", "),
+                prose.join(", "),
+            )
+            .unwrap();
+        }
+    }
+    code.push_str("];\n");
+    code
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
     println!("cargo:rerun-if-changed=profiles");
@@ -78,10 +144,13 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
-    // The same files as JSON: every run parses the packs, and JSON parses several times faster
-    // than TOML.
-    code.push_str("/// The same files converted to JSON.\npub static JSON: &[(&str, &str)] = &[\n");
+    // The same files as JSON, which parses several times faster than TOML; packs are left out,
+    // their rules going into `RULES` below.
+    code.push_str("/// The files other than packs, converted to JSON.\npub static JSON: &[(&str, &str)] = &[\n");
     for (i, (rel, path)) in files.iter().enumerate() {
+        if rel.starts_with("packs/") {
+            continue;
+        }
         let text = std::fs::read_to_string(path).unwrap();
         let value: toml::Value = toml::from_str(&text)
             .unwrap_or_else(|e| panic!("profiles/{rel} is not valid TOML: {e}"));
@@ -95,6 +164,7 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
+    code.push_str(&pack_rules(&files));
     let out = out_dir.join("embedded_profiles.rs");
     std::fs::write(out, code).unwrap();
     stu3_tables(&out_dir);

@@ -4,7 +4,7 @@
 //! `--spec` and `--use-case` pin what cannot be told from the wire.
 
 use crate::document::{Document, NodeId};
-use crate::finding::{Finding, Requirements, RuleMeta, Severity};
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::input::InputKind;
 use crate::profile::spec::SpecFile;
 use crate::rules::bundle_index::BundleIndex;
@@ -37,7 +37,6 @@ Passing: `gpcm-validate --spec 1.3.0 report.xml`.
 ## References
 - GP Connect Messaging release notes; gpconnect-messaging.md §1
 "),
-    requirements: Requirements::none(),
 };
 
 pub static USE_CASE_ASSUMED: RuleMeta = RuleMeta {
@@ -63,7 +62,6 @@ Passing: LocalExtension `SendDocument-ConsultationReport`.
 ## References
 - gpconnect-messaging.md §1, §2.1 (LocalExtension per use case)
 "),
-    requirements: Requirements::none(),
 };
 
 /// The detection notices, for the registry.

@@ -58,8 +58,6 @@ pub struct RuleMeta {
     pub help: Cow<'static, str>,
     /// Markdown with `## What it checks`, `## Why it matters`, `## Example`, `## References`.
     pub docs: Cow<'static, str>,
-    /// The requirement ID the rule implements in each spec version (IDs are version-scoped).
-    pub requirements: Requirements,
 }
 
 /// Declares a built-in rule's static metadata, assembling its docs from the parts every rule
@@ -84,7 +82,6 @@ macro_rules! static_rule {
                 "\n```\n\n## References\n",
                 $($refs),+
             )),
-            requirements: $crate::finding::Requirements::none(),
         };
     };
 }

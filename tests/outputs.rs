@@ -245,12 +245,7 @@ fn sarif_rules_come_from_the_registry() {
             .iter()
             .map(|r| r["id"].as_str().unwrap())
             .collect();
-        let expected: Vec<&str> = info
-            .meta
-            .requirements
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect();
+        let expected: Vec<&str> = info.requirements.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, expected, "{name}");
     }
     for result in run["results"].as_array().unwrap() {

@@ -89,7 +89,7 @@ fn requirement_ids_exist_in_their_release_index() {
         );
     }
     for rule in registry().all() {
-        for req in rule.meta.requirements.iter() {
+        for req in rule.requirements.iter() {
             let index = &profile.requirements[&req.version];
             let entry = index.iter().find(|e| e.id == req.id);
             let Some(entry) = entry else {
@@ -151,8 +151,7 @@ fn every_envelope_requirement_of_every_release_is_implemented() {
             .filter(|e| e.checkable() && is_envelope(&e.summary, &e.id))
         {
             let implemented = registry().all().iter().any(|r| {
-                r.meta
-                    .requirements
+                r.requirements
                     .iter()
                     .any(|q| &q.version == version && q.id == e.id)
             });
@@ -207,20 +206,63 @@ fn embedded_json_matches_the_toml_packs() {
     let from_toml = Profile::from_files(toml, false).unwrap();
     let from_json = Profile::embedded().unwrap();
     let summary = |p: &Profile| -> Vec<String> {
-        p.rules
-            .iter()
-            .map(|r| {
+        (0..p.rules.len())
+            .map(|i| {
+                let r = p.rule(i);
                 format!(
-                    "{} {:?} {:?} {:?}",
+                    "{} {:?} {:?} {:?} {:?} {:?}",
                     r.meta.name,
                     r.meta.severity,
+                    r.meta.summary,
+                    r.meta.docs,
                     r.target_text(),
-                    r.meta.requirements
+                    r.requirements(&p.spec)
                 )
             })
             .collect()
     };
     assert_eq!(summary(&from_toml), summary(&from_json));
+    // A run decides from `build.rs`'s literals which embedded rules to compile; they must say
+    // what the compiled pack says.
+    use gpcm_validate::input::InputKind::*;
+    let kinds = [
+        Message,
+        Response,
+        MeshControl,
+        MeshHeaders,
+        MeshAckControl,
+        MeshAckHeaders,
+        MeshReport,
+        FhirResource,
+    ];
+    let lazy = Profile::embedded_where(|_| true).unwrap();
+    let mut checked = 0;
+    for (i, rule) in lazy.rules.iter().enumerate() {
+        for (r, release) in lazy.spec.versions.iter().enumerate() {
+            let compiled = from_toml.rule(i);
+            assert_eq!(
+                rule.applies_to_release(r),
+                compiled.applies_to_release(r),
+                "{} in {}",
+                rule.name,
+                release.id
+            );
+            for kind in kinds {
+                for uc in &lazy.spec.use_cases {
+                    assert_eq!(
+                        rule.applies(kind, r, &uc.id),
+                        from_toml.rules[i].applies(kind, r, &uc.id),
+                        "{} on {kind:?} in {} {}",
+                        rule.name,
+                        release.id,
+                        uc.id
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} combinations compared");
     assert_eq!(from_toml.requirements.len(), from_json.requirements.len());
     assert_eq!(
         from_toml.response_codes.len(),

@@ -26,7 +26,6 @@ fn known_release(registry: &Registry, spec: Option<&str>) -> Result<(), String> 
 /// Requirement IDs a rule has in `version`, as `ID` or `ID (use case)`.
 fn ids_in(rule: &RuleInfo<'_>, version: &str) -> Vec<String> {
     let mut ids: Vec<String> = rule
-        .meta
         .requirements
         .iter()
         .filter(|r| r.version == version)
@@ -70,7 +69,11 @@ pub fn rules(
         .all()
         .into_iter()
         .filter(|r| match (spec, r.pack) {
-            (Some(v), Some(rule)) => rule.applies_to_version(v),
+            (Some(v), Some(rule)) => registry
+                .profile
+                .spec
+                .position(v)
+                .is_some_and(|i| rule.applies_to_release(i)),
             _ => true,
         })
         .collect();
@@ -83,7 +86,7 @@ pub fn rules(
                     "severity": r.meta.severity.as_str(),
                     "summary": r.meta.summary,
                     "source": r.source,
-                    "requirements": r.meta.requirements.iter()
+                    "requirements": r.requirements.iter()
                         .filter(|q| spec.is_none_or(|v| v == q.version))
                         .map(|q| json!({"version": q.version, "use_case": q.use_case, "id": q.id}))
                         .collect::<Vec<_>>(),
@@ -138,7 +141,7 @@ impl<'a> Coverage<'a> {
                 let mut rules: Vec<String> = all
                     .iter()
                     .filter(|r| {
-                        r.meta.requirements.iter().any(|q| {
+                        r.requirements.iter().any(|q| {
                             q.version == version
                                 && q.id == e.id
                                 && (q.use_case.is_none()
@@ -315,7 +318,6 @@ pub fn explain(
             writeln!(out, "target: {t}")?;
         }
         let reqs: Vec<_> = r
-            .meta
             .requirements
             .iter()
             .filter(|q| spec.is_none_or(|v| v == q.version))

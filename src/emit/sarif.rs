@@ -18,8 +18,8 @@
 //! `end` closes the document.
 
 use super::{Emitter, Region, Summary};
-use crate::finding::{Finding, RuleMeta, Severity};
-use crate::rules::Registry;
+use crate::finding::{Finding, Severity};
+use crate::rules::{Registry, RuleInfo};
 use crate::validate::FileReport;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -91,7 +91,7 @@ impl Sarif {
             .enumerate()
             .map(|(i, r)| (r.meta.name.to_string(), i))
             .collect();
-        let rules: Vec<RuleOut<'_>> = all.iter().map(|r| rule_out(r.meta)).collect();
+        let rules: Vec<RuleOut<'_>> = all.iter().map(rule_out).collect();
         Sarif {
             rules: serde_json::to_string(&rules).expect("rules serialise"),
             index,
@@ -109,7 +109,8 @@ impl Sarif {
     }
 }
 
-fn rule_out(meta: &RuleMeta) -> RuleOut<'_> {
+fn rule_out<'a>(rule: &RuleInfo<'a>) -> RuleOut<'a> {
+    let meta = rule.meta;
     RuleOut {
         id: &meta.name,
         name: &meta.name,
@@ -132,7 +133,7 @@ fn rule_out(meta: &RuleMeta) -> RuleOut<'_> {
             level: level(meta.severity),
         },
         properties: RuleProperties {
-            requirements: meta
+            requirements: rule
                 .requirements
                 .iter()
                 .map(|r| RequirementOut {

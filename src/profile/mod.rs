@@ -6,11 +6,13 @@
 //! every pack, such as `MH` for the MessageHeader), `packs/**/*.toml` (rules),
 //! `requirements/<version>.toml` (the requirement index of each release).
 
+pub mod pack;
 pub mod rule;
 pub mod schema;
 pub mod select;
 pub mod spec;
 
+use pack::{EmbeddedRule, PackRule};
 use rule::{DataRule, RuleFile};
 use serde::Deserialize;
 use spec::SpecFile;
@@ -18,8 +20,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// The files of `profiles/`, embedded when the binary is built (see `build.rs`): `FILES` as
-/// written (TOML), `JSON` the same content converted to JSON for fast loading.
+/// written (TOML), `JSON` the files other than packs converted to JSON for fast loading, and
+/// `RULES` the packs' rules (see [`EmbeddedRule`]).
 mod embedded {
+    use super::EmbeddedRule;
     include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
 }
 
@@ -141,7 +145,11 @@ pub fn embedded_json(path: &str) -> Option<&'static str> {
 /// Everything loaded from a `profiles/` tree.
 pub struct Profile {
     pub spec: SpecFile,
-    pub rules: Vec<DataRule>,
+    /// Every pack rule, in file order. Embedded rules are compiled on first use:
+    /// [`Profile::rule`].
+    pub rules: Vec<PackRule>,
+    /// Named paths the rules' targets may start with.
+    aliases: HashMap<String, String>,
     /// Release → its requirement index.
     pub requirements: BTreeMap<String, Vec<RequirementEntry>>,
     /// ITK3 response codes (empty when the run does not need them).
@@ -149,19 +157,55 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The packs built into the binary.
+    /// The packs built into the binary, every rule compiled (what `rules`, `explain` and the
+    /// tests use).
     pub fn embedded() -> Result<Profile, ProfileError> {
-        Profile::embedded_where(|_| true)
+        let profile = Profile::embedded_where(|_| true)?;
+        profile.compile_all()?;
+        Ok(profile)
     }
 
-    /// The embedded packs whose path passes `keep` (a check skips the requirement indexes).
+    /// The embedded files whose path passes `keep` (a check skips the requirement indexes), and
+    /// every embedded rule, each compiled when a document first needs it.
     pub fn embedded_where(keep: impl Fn(&str) -> bool) -> Result<Profile, ProfileError> {
         let files = embedded::JSON
             .iter()
             .filter(|(p, _)| keep(p))
             .map(|(p, t)| (p.to_string(), t.to_string()))
             .collect();
-        Profile::from_texts(files, false, Syntax::Json)
+        let mut profile = Profile::from_texts(files, false, Syntax::Json)?;
+        let mut names = HashMap::new();
+        for rule in embedded::RULES {
+            let deferred = PackRule::deferred(rule, &profile.spec).map_err(|m| ProfileError {
+                file: rule.file.to_string(),
+                message: format!("rule `{}`: {m}", rule.name),
+            })?;
+            push_rule(&mut profile.rules, &mut names, deferred)?;
+        }
+        Ok(profile)
+    }
+
+    /// Rule `i` of [`Profile::rules`], compiled.
+    ///
+    /// # Panics
+    /// When an embedded rule does not compile, which `tests/rule_catalogue.rs` rules out for the
+    /// rules a binary is built with (rules from `--profiles DIR` are compiled when they load).
+    pub fn rule(&self, i: usize) -> &DataRule {
+        self.try_rule(i).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_rule(&self, i: usize) -> Result<&DataRule, ProfileError> {
+        let rule = &self.rules[i];
+        rule.compiled(&self.aliases, &self.spec)
+            .map_err(|m| ProfileError {
+                file: rule.file.to_string(),
+                message: format!("rule `{}`: {m}", rule.name),
+            })
+    }
+
+    /// Compiles every rule not compiled yet, reporting the first that fails.
+    pub fn compile_all(&self) -> Result<(), ProfileError> {
+        (0..self.rules.len()).try_for_each(|i| self.try_rule(i).map(|_| ()))
     }
 
     /// Loads a `profiles/` directory from disk (`--profiles DIR`), validating every pack file
@@ -241,8 +285,8 @@ impl Profile {
 
         let mut requirements = BTreeMap::new();
         let mut response_codes = Vec::new();
-        let mut rules: Vec<DataRule> = Vec::new();
-        let mut names: HashMap<String, String> = HashMap::new();
+        let mut rules = Vec::new();
+        let mut names = HashMap::new();
         for (path, text) in &files {
             if let Some(version) = path
                 .strip_prefix("requirements/")
@@ -276,21 +320,16 @@ impl Profile {
                 };
                 for def in file.rules {
                     let name = def.name.clone();
-                    let rule = DataRule::compile(def, &aliases, &spec, path)
+                    let rule = PackRule::compile(def, &aliases, &spec, path)
                         .map_err(|m| err(path, format!("rule `{name}`: {m}")))?;
-                    if let Some(first) = names.insert(name.clone(), path.clone()) {
-                        return Err(err(
-                            path,
-                            format!("rule `{name}` is already defined in {first}"),
-                        ));
-                    }
-                    rules.push(rule);
+                    push_rule(&mut rules, &mut names, rule)?;
                 }
             }
         }
         Ok(Profile {
             spec,
             rules,
+            aliases,
             requirements,
             response_codes,
         })
@@ -300,4 +339,20 @@ impl Profile {
     pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
         embedded::FILES.iter().copied()
     }
+}
+
+/// Adds a rule, refusing a name another pack file already used.
+fn push_rule(
+    rules: &mut Vec<PackRule>,
+    names: &mut HashMap<String, String>,
+    rule: PackRule,
+) -> Result<(), ProfileError> {
+    if let Some(first) = names.insert(rule.name.to_string(), rule.file.to_string()) {
+        return Err(ProfileError {
+            file: rule.file.to_string(),
+            message: format!("rule `{}` is already defined in {first}", rule.name),
+        });
+    }
+    rules.push(rule);
+    Ok(())
 }

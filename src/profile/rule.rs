@@ -3,13 +3,15 @@
 //! requirement ID that release gives it.
 
 use super::select::Path;
-use super::spec::SpecFile;
+use super::spec::{has, SpecFile};
 use crate::checks::{Check, RuleRun};
 use crate::finding::{Finding, RequirementRef, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use crate::rules::{Context, Rule};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,12 +25,13 @@ pub struct RuleFile {
 pub struct RuleDef {
     pub name: String,
     pub severity: Severity,
-    pub summary: String,
+    /// `summary`, `help` and `docs` of an embedded rule are static text (see `build.rs`).
+    pub summary: Cow<'static, str>,
     pub message: String,
     #[serde(default)]
     pub missing_message: Option<String>,
-    pub help: String,
-    pub docs: String,
+    pub help: Cow<'static, str>,
+    pub docs: Cow<'static, str>,
     /// Kinds of input the rule runs on; default `["message"]`.
     #[serde(default)]
     pub applies: Option<Vec<String>>,
@@ -80,22 +83,28 @@ pub struct VariantDef {
 }
 
 struct Variant {
-    versions: Vec<String>,
+    /// Releases, a bit per position in `spec.toml`.
+    versions: u64,
     use_cases: Vec<String>,
     severity: Severity,
-    check: Check,
-    /// Version → requirement ID.
-    requirements: HashMap<String, String>,
+    /// Index into `DataRule::checks`.
+    check: usize,
+    /// Releases (a mask, disjoint from the others') → requirement ID.
+    requirements: Vec<(u64, String)>,
+    /// IDs the variant also implements in all its releases.
+    also: Vec<String>,
 }
 
 pub struct DataRule {
     pub meta: RuleMeta,
+    requirement_refs: OnceLock<Requirements>,
     kinds: Vec<InputKind>,
     scope: Option<Path>,
     target: Option<Path>,
     message: String,
     missing_message: Option<String>,
     variants: Vec<Variant>,
+    checks: Vec<Check>,
     /// The pack file that defines it (for `explain`).
     pub source: String,
 }
@@ -111,6 +120,24 @@ const KINDS: &[(&str, InputKind)] = &[
     ("fhir-resource", InputKind::FhirResource),
 ];
 
+/// The input kinds an `applies` list names (`["message"]` when there is none).
+pub fn input_kinds<S: AsRef<str>>(applies: Option<&[S]>) -> Result<Vec<InputKind>, String> {
+    match applies {
+        None => Ok(vec![InputKind::Message]),
+        Some(list) => list
+            .iter()
+            .map(|k| {
+                let k = k.as_ref();
+                KINDS
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, kind)| *kind)
+                    .ok_or_else(|| format!("unknown input kind `{k}`"))
+            })
+            .collect(),
+    }
+}
+
 impl DataRule {
     pub fn compile(
         def: RuleDef,
@@ -121,19 +148,7 @@ impl DataRule {
         if !is_kebab(&def.name) {
             return Err("the name must be kebab-case (lower-case words joined by `-`)".into());
         }
-        let kinds = match &def.applies {
-            None => vec![InputKind::Message],
-            Some(list) => list
-                .iter()
-                .map(|k| {
-                    KINDS
-                        .iter()
-                        .find(|(n, _)| n == k)
-                        .map(|(_, kind)| *kind)
-                        .ok_or_else(|| format!("unknown input kind `{k}`"))
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let kinds = input_kinds(def.applies.as_deref())?;
         let scope = def
             .for_each
             .as_deref()
@@ -175,95 +190,131 @@ impl DataRule {
             );
         }
         let mut variants = Vec::new();
-        let mut refs = Vec::new();
+        // The rule's own check table serves every variant that changes none of its parameters;
+        // it is compiled once, and only if one does not.
+        let mut checks = Vec::new();
+        let mut shared = None;
         for v in variant_defs {
             v.use_cases.iter().try_for_each(known_use_case)?;
-            let versions = spec.expand(&v.versions)?;
-            let mut requirements = HashMap::new();
+            let versions = spec.mask(&v.versions)?;
+            let mut requirements = Vec::new();
             if let Some(id) = &v.requirement {
-                for ver in &versions {
-                    requirements.insert(ver.clone(), id.clone());
-                }
+                requirements.push((versions, id.clone()));
             }
             for (set, id) in &v.requirements {
-                for ver in spec.expand(std::slice::from_ref(set))? {
-                    if !versions.contains(&ver) {
-                        return Err(format!("requirement `{id}` names version {ver}, which the variant does not cover"));
+                let these = spec.mask(std::slice::from_ref(set))?;
+                if these & !versions != 0 {
+                    let outside = spec.versions[(these & !versions).trailing_zeros() as usize]
+                        .id
+                        .as_str();
+                    return Err(format!("requirement `{id}` names version {outside}, which the variant does not cover"));
+                }
+                // A later entry wins for the releases it names, as it did when this was a map.
+                for (mask, _) in &mut requirements {
+                    *mask &= !these;
+                }
+                requirements.push((these, id.clone()));
+            }
+            requirements.retain(|(mask, _)| *mask != 0);
+            let check = match (&v.check, shared) {
+                (None, Some(i)) => i,
+                (overrides, _) => {
+                    let compiled = match overrides {
+                        None => Check::compile(&def.check, &def.name)?,
+                        Some(overrides) => {
+                            let mut table = def.check.clone();
+                            for (k, val) in overrides {
+                                table.insert(k.clone(), val.clone());
+                            }
+                            Check::compile(&table, &def.name)?
+                        }
+                    };
+                    if compiled.needs_target() && target.is_none() {
+                        return Err("`select` is required for this check kind".into());
                     }
-                    requirements.insert(ver, id.clone());
+                    checks.push(compiled);
+                    if overrides.is_none() {
+                        shared = Some(checks.len() - 1);
+                    }
+                    checks.len() - 1
                 }
-            }
-            let mut table = def.check.clone();
-            if let Some(overrides) = &v.check {
-                for (k, val) in overrides {
-                    table.insert(k.clone(), val.clone());
-                }
-            }
-            let check = Check::compile(&table, &def.name)?;
-            if check.needs_target() && target.is_none() {
-                return Err("`select` is required for this check kind".into());
-            }
-            let also = versions
-                .iter()
-                .flat_map(|ver| v.also.iter().map(move |id| (ver, id)));
-            for (ver, id) in requirements.iter().chain(also) {
-                if v.use_cases.is_empty() {
-                    refs.push(RequirementRef {
-                        version: ver.clone(),
-                        use_case: None,
-                        id: id.clone(),
-                    });
-                }
-                // A variant may span releases where some of its use cases do not exist yet.
-                let defined =
-                    |uc: &&String| spec.release(ver).is_some_and(|r| r.use_cases.contains(uc));
-                for uc in v.use_cases.iter().filter(defined) {
-                    refs.push(RequirementRef {
-                        version: ver.clone(),
-                        use_case: Some(uc.clone()),
-                        id: id.clone(),
-                    });
-                }
-            }
+            };
             variants.push(Variant {
                 versions,
                 use_cases: v.use_cases,
                 severity: v.severity.unwrap_or(def.severity),
                 check,
                 requirements,
+                also: v.also,
             });
         }
         Ok(DataRule {
             meta: RuleMeta {
                 name: def.name.into(),
                 severity: def.severity,
-                summary: def.summary.into(),
-                help: def.help.into(),
-                docs: def.docs.into(),
-                requirements: Requirements::new(refs),
+                summary: def.summary,
+                help: def.help,
+                docs: def.docs,
             },
+            requirement_refs: OnceLock::new(),
             kinds,
             scope,
             target,
             message: def.message,
             missing_message: def.missing_message,
             variants,
+            checks,
             source: source.to_string(),
         })
     }
 
-    fn variant(&self, version: &str, use_case: &str) -> Option<&Variant> {
+    /// Where the rule implements which requirement ID (for listings, `explain` and SARIF),
+    /// worked out on first use: a check only needs the ID of the release at hand.
+    pub fn requirements(&self, spec: &SpecFile) -> &Requirements {
+        self.requirement_refs.get_or_init(|| {
+            let mut refs = Vec::new();
+            for v in &self.variants {
+                let ids = v.requirements.iter().map(|(mask, id)| (*mask, id));
+                let also = v.also.iter().map(|id| (v.versions, id));
+                for (mask, id) in ids.chain(also) {
+                    for (i, release) in spec.versions.iter().enumerate() {
+                        if !has(mask, i) {
+                            continue;
+                        }
+                        if v.use_cases.is_empty() {
+                            refs.push(RequirementRef {
+                                version: release.id.clone(),
+                                use_case: None,
+                                id: id.clone(),
+                            });
+                        }
+                        // A variant may span releases where some of its use cases do not
+                        // exist yet.
+                        for uc in v.use_cases.iter().filter(|u| release.use_cases.contains(u)) {
+                            refs.push(RequirementRef {
+                                version: release.id.clone(),
+                                use_case: Some(uc.clone()),
+                                id: id.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            Requirements::new(refs)
+        })
+    }
+
+    fn variant(&self, release: usize, use_case: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| {
-            v.versions.iter().any(|x| x == version)
+            has(v.versions, release)
                 && (v.use_cases.is_empty() || v.use_cases.iter().any(|u| u == use_case))
         })
     }
 
-    /// Whether the rule applies to a release (any use case), for `rules --spec`.
-    pub fn applies_to_version(&self, version: &str) -> bool {
-        self.variants
-            .iter()
-            .any(|v| v.versions.iter().any(|x| x == version))
+    /// Whether the rule applies to the release at position `release` (any use case), for
+    /// `rules --spec`.
+    pub fn applies_to_release(&self, release: usize) -> bool {
+        self.variants.iter().any(|v| has(v.versions, release))
     }
 
     /// The rule's target as `explain` shows it: `for_each` scope, then `select`.
@@ -286,9 +337,10 @@ impl Rule for DataRule {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(variant) = self.variant(&cx.spec.version, &cx.spec.use_case) else {
+        let Some(variant) = self.variant(cx.release, &cx.spec.use_case) else {
             return;
         };
+        let check = &self.checks[variant.check];
         let start = out.len();
         let run = RuleRun {
             meta: &self.meta,
@@ -302,12 +354,12 @@ impl Rule for DataRule {
                 let sel = scope.eval(cx);
                 if !sel.unresolved {
                     for node in sel.nodes {
-                        variant.check.run(&run, &path.eval_from(cx, node), out);
+                        check.run(&run, &path.eval_from(cx, node), out);
                     }
                 }
             }
-            (_, Some(path)) => variant.check.run(&run, &path.eval(cx), out),
-            (_, None) => variant.check.run(
+            (_, Some(path)) => check.run(&run, &path.eval(cx), out),
+            (_, None) => check.run(
                 &run,
                 &crate::profile::select::Selection {
                     nodes: Vec::new(),
@@ -318,10 +370,13 @@ impl Rule for DataRule {
                 out,
             ),
         }
-        let requirement = variant.requirements.get(&cx.spec.version);
+        let requirement = variant
+            .requirements
+            .iter()
+            .find(|(mask, _)| has(*mask, cx.release));
         for f in &mut out[start..] {
             f.severity = variant.severity;
-            f.requirement = requirement.cloned();
+            f.requirement = requirement.map(|(_, id)| id.clone());
         }
     }
 }

@@ -3,6 +3,11 @@
 
 use serde::Deserialize;
 
+/// Whether a version mask ([`SpecFile::mask`]) holds the release at position `release`.
+pub fn has(mask: u64, release: usize) -> bool {
+    release < 64 && mask >> release & 1 == 1
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecFile {
@@ -53,6 +58,9 @@ impl SpecFile {
     /// Checks that every release names a known model and use cases.
     pub fn checked(self) -> Result<SpecFile, String> {
         let spec = self;
+        if spec.versions.is_empty() || spec.versions.len() > 64 {
+            return Err("spec.toml must list between 1 and 64 releases".into());
+        }
         for r in &spec.versions {
             if spec.model(&r.model).is_none() {
                 return Err(format!(
@@ -81,36 +89,54 @@ impl SpecFile {
         self.versions.iter().find(|r| r.id == id)
     }
 
-    fn position(&self, id: &str) -> Option<usize> {
+    /// Where a release stands in `spec.toml`, oldest first: its bit in a version mask.
+    pub fn position(&self, id: &str) -> Option<usize> {
         self.versions.iter().position(|r| r.id == id)
     }
 
-    /// Expands version-set items (`"1.2.0"`, `"1.0.0..=1.2.1"`, `"1.3.0.."`) to release ids.
+    /// The positions a version-set item (`"1.2.0"`, `"1.0.0..=1.2.1"`, `"1.3.0.."`) covers.
+    fn range(&self, item: &str) -> Result<std::ops::RangeInclusive<usize>, String> {
+        let known = |v: &str| {
+            self.position(v.trim())
+                .ok_or_else(|| format!("`{v}` is not a known spec version"))
+        };
+        let range = if let Some((a, b)) = item.split_once("..=") {
+            known(a)?..=known(b)?
+        } else if let Some(a) = item.strip_suffix("..") {
+            known(a)?..=self.versions.len() - 1
+        } else {
+            let i = known(item)?;
+            i..=i
+        };
+        if range.is_empty() {
+            return Err(format!("version range `{item}` is empty"));
+        }
+        Ok(range)
+    }
+
+    /// Expands version-set items to release ids, in the order the items give them.
     pub fn expand(&self, items: &[String]) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for item in items {
-            let known = |v: &str| {
-                self.position(v.trim())
-                    .ok_or_else(|| format!("`{v}` is not a known spec version"))
-            };
-            let range = if let Some((a, b)) = item.split_once("..=") {
-                known(a)?..=known(b)?
-            } else if let Some(a) = item.strip_suffix("..") {
-                known(a)?..=self.versions.len() - 1
-            } else {
-                let i = known(item)?;
-                i..=i
-            };
-            if range.is_empty() {
-                return Err(format!("version range `{item}` is empty"));
-            }
-            for i in range {
+            for i in self.range(item)? {
                 if !out.contains(&self.versions[i].id) {
                     out.push(self.versions[i].id.clone());
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Version-set items as a mask with a bit per release position.
+    pub fn mask<S: AsRef<str>>(&self, items: &[S]) -> Result<u64, String> {
+        items.iter().try_fold(0, |mask, item| {
+            Ok(self.range(item.as_ref())?.fold(mask, |m, i| m | 1 << i))
+        })
+    }
+
+    /// The mask of every release.
+    pub fn mask_all(&self) -> u64 {
+        u64::MAX >> (64 - self.versions.len())
     }
 
     /// Every release id, in order.
@@ -157,6 +183,11 @@ mod tests {
         );
         assert!(s.expand(&["1.7.0".into()]).is_err());
         assert!(s.expand(&["1.3.0..=1.2.0".into()]).is_err());
+        let first = s.position("1.6.0").unwrap();
+        assert_eq!(s.mask(&["1.6.0.."]).unwrap(), 0b11 << first);
+        assert_eq!(s.mask(&["1.0.0", "1.0.0..=1.1.0"]).unwrap(), 0b11);
+        assert_eq!(s.mask_all().count_ones() as usize, s.versions.len());
+        assert!(s.mask(&["1.7.0"]).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod input;
 mod passes;
 
 use crate::document::Document;
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use crate::profile::rule::DataRule;
 use crate::profile::{Profile, ProfileError};
@@ -37,6 +37,9 @@ pub struct Context<'a> {
     pub peers: Option<&'a crate::mesh::Peers<'a>>,
     /// Rule targets' common prefixes, evaluated once per document.
     pub path_cache: crate::profile::select::PathCache,
+    /// Where `spec.version` stands in `spec.toml` (its bit in a rule's version mask);
+    /// `usize::MAX`, matching no rule, until the registry sets it.
+    pub release: usize,
 }
 
 impl<'a> Context<'a> {
@@ -48,6 +51,7 @@ impl<'a> Context<'a> {
             spec,
             peers: None,
             path_cache: Default::default(),
+            release: usize::MAX,
         }
     }
 }
@@ -109,9 +113,14 @@ enum RuleRef {
     Pack(usize),
 }
 
+static NO_REQUIREMENTS: Requirements = Requirements::none();
+
 /// What `explain` and `rules` show of a rule.
 pub struct RuleInfo<'a> {
     pub meta: &'a RuleMeta,
+    /// The requirement ID the rule implements in each release (IDs are version-scoped); none
+    /// for built-in rules.
+    pub requirements: &'a Requirements,
     /// The pack file that defines it, or `built-in`.
     pub source: &'a str,
     pub target: Option<String>,
@@ -149,7 +158,7 @@ impl Registry {
             insert(&meta.name, RuleRef::Static(meta))?;
         }
         for (i, rule) in profile.rules.iter().enumerate() {
-            insert(&rule.meta.name, RuleRef::Pack(i))?;
+            insert(&rule.name, RuleRef::Pack(i))?;
         }
         Ok(Registry { profile, by_name })
     }
@@ -158,14 +167,16 @@ impl Registry {
         match r {
             RuleRef::Static(meta) => RuleInfo {
                 meta,
+                requirements: &NO_REQUIREMENTS,
                 source: "built-in",
                 target: None,
                 pack: None,
             },
             RuleRef::Pack(i) => {
-                let rule = &self.profile.rules[i];
+                let rule = self.profile.rule(i);
                 RuleInfo {
                     meta: &rule.meta,
+                    requirements: rule.requirements(&self.profile.spec),
                     source: &rule.source,
                     target: rule.target_text(),
                     pack: Some(rule),
@@ -190,8 +201,7 @@ impl Registry {
         self.all()
             .into_iter()
             .filter(|r| {
-                r.meta
-                    .requirements
+                r.requirements
                     .iter()
                     .any(|req| req.id == id && version.is_none_or(|v| v == req.version))
             })
@@ -224,9 +234,13 @@ impl Registry {
         let start = out.len();
         let mut cx = Context::new(doc, kind, spec);
         cx.peers = peers;
-        for rule in &self.profile.rules {
-            if rule.applies_to(kind) {
-                rule.check(&cx, out);
+        // A release the packs do not know has no pack rules.
+        if let Some(release) = self.profile.spec.position(&cx.spec.version) {
+            cx.release = release;
+            for (i, rule) in self.profile.rules.iter().enumerate() {
+                if rule.applies(kind, release, &cx.spec.use_case) {
+                    self.profile.rule(i).check(&cx, out);
+                }
             }
         }
         // An ignored pack rule must not hide the base rule's finding on the same defect.

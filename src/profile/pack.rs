@@ -1,0 +1,153 @@
+//! A pack rule as a run holds it: its name, input kinds and the releases and use cases it
+//! applies to, known from the start; its paths and checks compiled the first time a document
+//! needs them, so that a run pays only for the rules of the releases and use cases it meets.
+
+use super::rule::{input_kinds, DataRule, RuleDef};
+use super::spec::{has, SpecFile};
+use crate::input::InputKind;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A rule of the embedded packs as `build.rs` writes it: the fields that decide whether it
+/// applies, as literals, and the whole rule as JSON.
+pub struct EmbeddedRule {
+    /// The pack file, relative to `profiles/`.
+    pub file: &'static str,
+    pub name: &'static str,
+    /// `applies` (input kinds); `None` when the rule does not say.
+    pub applies: Option<&'static [&'static str]>,
+    /// `(versions, use_cases)` of each variant, or of the rule when it has none; `None`
+    /// versions when the rule does not say (every release).
+    pub scopes: &'static [(Option<&'static [&'static str]>, &'static [&'static str])],
+    pub summary: &'static str,
+    pub help: &'static str,
+    pub docs: &'static str,
+    /// The rest of the rule, with empty `summary`, `help` and `docs`.
+    pub json: &'static str,
+}
+
+/// Releases (a bit per release, in `spec.toml` order) and use cases (empty: every one) where a
+/// rule or one of its variants applies.
+struct Scope {
+    versions: u64,
+    use_cases: Vec<Cow<'static, str>>,
+}
+
+impl Scope {
+    fn new<S: AsRef<str>>(
+        spec: &SpecFile,
+        versions: Option<&[S]>,
+        use_cases: impl IntoIterator<Item = Cow<'static, str>>,
+    ) -> Result<Scope, String> {
+        Ok(Scope {
+            versions: match versions {
+                Some(items) => spec.mask(items)?,
+                None => spec.mask_all(),
+            },
+            use_cases: use_cases.into_iter().collect(),
+        })
+    }
+
+    fn covers(&self, release: usize, use_case: &str) -> bool {
+        has(self.versions, release)
+            && (self.use_cases.is_empty() || self.use_cases.iter().any(|u| u == use_case))
+    }
+}
+
+pub struct PackRule {
+    pub name: Cow<'static, str>,
+    /// The pack file that defines it, relative to `profiles/`.
+    pub file: Cow<'static, str>,
+    kinds: Vec<InputKind>,
+    scopes: Vec<Scope>,
+    /// Where an embedded rule's text is, to compile it from on first use.
+    embedded: Option<&'static EmbeddedRule>,
+    compiled: OnceLock<DataRule>,
+}
+
+impl PackRule {
+    /// Compiles a rule read from a pack file now, so that a mistake in it is reported when the
+    /// packs load.
+    pub fn compile(
+        def: RuleDef,
+        aliases: &HashMap<String, String>,
+        spec: &SpecFile,
+        file: &str,
+    ) -> Result<PackRule, String> {
+        let owned = |list: &[String]| -> Vec<Cow<'static, str>> {
+            list.iter().map(|s| Cow::Owned(s.clone())).collect()
+        };
+        let scopes = if def.variants.is_empty() {
+            let use_cases = def.use_cases.as_deref().unwrap_or_default();
+            vec![Scope::new(spec, def.versions.as_deref(), owned(use_cases))?]
+        } else {
+            def.variants
+                .iter()
+                .map(|v| Scope::new(spec, Some(&v.versions), owned(&v.use_cases)))
+                .collect::<Result<_, _>>()?
+        };
+        let kinds = input_kinds(def.applies.as_deref())?;
+        let rule = DataRule::compile(def, aliases, spec, file)?;
+        Ok(PackRule {
+            name: Cow::Owned(rule.meta.name.to_string()),
+            file: Cow::Owned(file.to_string()),
+            kinds,
+            scopes,
+            embedded: None,
+            compiled: OnceLock::from(rule),
+        })
+    }
+
+    /// An embedded rule, to compile when a document first needs it.
+    pub fn deferred(rule: &'static EmbeddedRule, spec: &SpecFile) -> Result<PackRule, String> {
+        let scopes = rule
+            .scopes
+            .iter()
+            .map(|(versions, use_cases)| {
+                Scope::new(spec, *versions, use_cases.iter().map(|u| Cow::Borrowed(*u)))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(PackRule {
+            name: Cow::Borrowed(rule.name),
+            file: Cow::Borrowed(rule.file),
+            kinds: input_kinds(rule.applies)?,
+            scopes,
+            embedded: Some(rule),
+            compiled: OnceLock::new(),
+        })
+    }
+
+    /// Whether the rule runs on an input of `kind` validated against the release at position
+    /// `release` of `spec.toml` and `use_case`.
+    pub fn applies(&self, kind: InputKind, release: usize, use_case: &str) -> bool {
+        self.kinds.contains(&kind) && self.scopes.iter().any(|s| s.covers(release, use_case))
+    }
+
+    /// Whether the rule applies to the release at position `release` in any use case.
+    pub fn applies_to_release(&self, release: usize) -> bool {
+        self.scopes.iter().any(|s| has(s.versions, release))
+    }
+
+    /// The compiled rule, compiling it now if it was deferred.
+    pub fn compiled(
+        &self,
+        aliases: &HashMap<String, String>,
+        spec: &SpecFile,
+    ) -> Result<&DataRule, String> {
+        if let Some(rule) = self.compiled.get() {
+            return Ok(rule);
+        }
+        // A rule read from a pack file was compiled when it loaded.
+        let Some(rule) = self.embedded else {
+            return Err("the rule was not compiled".into());
+        };
+        let mut def: RuleDef = serde_json::from_str(rule.json).map_err(|e| e.to_string())?;
+        def.summary = Cow::Borrowed(rule.summary);
+        def.help = Cow::Borrowed(rule.help);
+        def.docs = Cow::Borrowed(rule.docs);
+        let compiled = DataRule::compile(def, aliases, spec, &self.file)?;
+        // Two threads may both compile a rule first needed at once; one result is kept.
+        Ok(self.compiled.get_or_init(|| compiled))
+    }
+}
