@@ -2,6 +2,7 @@
 //! MESH metadata. [`validate::validate_bytes`] runs the whole pipeline on one input; the `cli`
 //! module is the command-line front end.
 
+pub mod base64;
 pub mod checks;
 pub mod cli;
 pub mod detect;

@@ -5,6 +5,7 @@ use super::{Check, RuleRun};
 use crate::document::{Document, NodeId, Span};
 use crate::finding::Finding;
 use crate::profile::select::Selection;
+use crate::rules::Context;
 
 pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
     let doc = rule.cx.doc;
@@ -52,8 +53,7 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
                 }
             }
             Check::Base64 { .. } => {
-                let found = doc.value(node).unwrap_or("");
-                if let Some((offset, why)) = base64_problem(found.as_bytes()) {
+                if let Some((offset, why)) = strict_base64(rule.cx, node) {
                     let mut f = rule
                         .finding_at(node, &[("why", &why)], Some(why.clone()))
                         .bad_value(node);
@@ -107,32 +107,25 @@ static DECODE: [u8; 256] = {
     t
 };
 
+/// [`base64_problem`] of a node's value (empty when it has none), scanning a value that was
+/// found clean once per document: the base64 and attachment rules read the same attachments.
+fn strict_base64(cx: &Context<'_>, node: NodeId) -> Option<(usize, String)> {
+    if cx.base64_clean.borrow().contains(&node) {
+        return None;
+    }
+    let problem = base64_problem(cx.doc.value(node).unwrap_or("").as_bytes());
+    if problem.is_none() {
+        cx.base64_clean.borrow_mut().push(node);
+    }
+    problem
+}
+
 /// Where strict base64 (RFC 4648 §4: alphabet symbols, at most two `=` only at the end, a
 /// multiple of four characters, no whitespace) first goes wrong, and why.
 pub fn base64_problem(b: &[u8]) -> Option<(usize, String)> {
     let body_end = b.len() - b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
     let body = &b[..body_end];
-    // Attachments are megabytes of base64: scan fixed blocks branch-free (the compiler
-    // vectorises the table lookups) and look for the culprit only in a block that has one.
-    let mut blocks = body.chunks_exact(64);
-    let mut base = 0;
-    let mut bad_block = None;
-    for block in &mut blocks {
-        let bad = block
-            .iter()
-            .fold(0u8, |acc, &c| acc | (DECODE[c as usize] & 0xC0));
-        if bad != 0 {
-            bad_block = Some(base);
-            break;
-        }
-        base += 64;
-    }
-    let from = bad_block.unwrap_or(base);
-    if let Some(i) = body[from..]
-        .iter()
-        .position(|&c| DECODE[c as usize] > 63)
-        .map(|i| from + i)
-    {
+    if let Some(i) = crate::base64::first_non_symbol(body) {
         let c = b[i];
         let why = match c {
             b'=' => "`=` padding before the end".to_string(),
@@ -254,7 +247,7 @@ fn attachment(
     let (Some(b64), Some(declared)) = (doc.value(data_node), doc.value(type_node)) else {
         return;
     };
-    if base64_problem(b64.as_bytes()).is_some() {
+    if strict_base64(rule.cx, data_node).is_some() {
         return; // the base64 rule reports undecodable data
     }
     let bytes = sniff(b64.as_bytes());

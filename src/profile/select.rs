@@ -127,12 +127,12 @@ impl Path {
 fn parse_branch(text: &str, aliases: &HashMap<String, String>) -> Result<Vec<Step>, String> {
     let expanded = expand(text, aliases, 0)?;
     let mut parts = split_top(&expanded, '.')?.into_iter();
-    let root = parts.next().unwrap_or_default();
+    let root = parts.next().unwrap_or_default().to_string();
     if !is_name(&root) || !root.starts_with(|c: char| c.is_ascii_uppercase()) {
         return Err(format!("`{root}` is not a root element name (`Bundle`, `DTSControl`, `MeshHeaders`) or a defined alias"));
     }
     std::iter::once(Ok(Step::Root(root)))
-        .chain(parts.map(|p| parse_step(&p)))
+        .chain(parts.map(parse_step))
         .collect()
 }
 
@@ -280,28 +280,29 @@ fn expand(text: &str, aliases: &HashMap<String, String>, depth: usize) -> Result
 }
 
 /// Splits on `sep` outside parentheses and quotes.
-fn split_top(text: &str, sep: char) -> Result<Vec<String>, String> {
+fn split_top(text: &str, sep: char) -> Result<Vec<&str>, String> {
+    let sep = sep as u8;
     let mut parts = Vec::new();
-    let mut current = String::new();
+    let mut start = 0;
     let (mut depth, mut quoted) = (0i32, false);
-    for c in text.chars() {
+    // Every byte tested is ASCII, so each split falls on a character boundary.
+    for (i, &c) in text.as_bytes().iter().enumerate() {
         match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth -= 1,
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
             c if c == sep && !quoted && depth == 0 => {
-                parts.push(std::mem::take(&mut current));
-                continue;
+                parts.push(&text[start..i]);
+                start = i + 1;
             }
             _ => {}
         }
-        current.push(c);
     }
-    parts.push(current);
+    parts.push(&text[start..]);
     if quoted || depth != 0 {
         return Err(format!("unbalanced quotes or parentheses in `{text}`"));
     }
-    if parts.iter().any(String::is_empty) {
+    if parts.iter().any(|p| p.is_empty()) {
         return Err(format!("empty step in `{text}`"));
     }
     Ok(parts)

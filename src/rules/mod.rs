@@ -11,12 +11,13 @@ pub mod code_task;
 pub mod input;
 mod passes;
 
-use crate::document::Document;
+use crate::document::{Document, NodeId};
 use crate::finding::{Finding, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use crate::profile::rule::DataRule;
 use crate::profile::{Profile, ProfileError};
 use bundle_index::BundleIndex;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The release and use case a document is validated against.
@@ -37,6 +38,8 @@ pub struct Context<'a> {
     pub peers: Option<&'a crate::mesh::Peers<'a>>,
     /// Rule targets' common prefixes, evaluated once per document.
     pub path_cache: crate::profile::select::PathCache,
+    /// Values the pack checks found to be strict base64 (see `checks::content`).
+    pub base64_clean: std::cell::RefCell<Vec<NodeId>>,
     /// Where `spec.version` stands in `spec.toml` (its bit in a rule's version mask);
     /// `usize::MAX`, matching no rule, until the registry sets it.
     pub release: usize,
@@ -51,6 +54,7 @@ impl<'a> Context<'a> {
             spec,
             peers: None,
             path_cache: Default::default(),
+            base64_clean: Default::default(),
             release: usize::MAX,
         }
     }
@@ -102,7 +106,8 @@ impl Selection {
 /// Every rule the validator knows, by unique name.
 pub struct Registry {
     pub profile: Profile,
-    by_name: HashMap<String, RuleRef>,
+    /// Names borrowed from the rules where they are static (every embedded one).
+    by_name: HashMap<Cow<'static, str>, RuleRef>,
 }
 
 #[derive(Clone, Copy)]
@@ -145,8 +150,8 @@ impl Registry {
                     .iter()
                     .flat_map(|p| p.rules().iter().copied()),
             );
-        let mut insert = |name: &str, r: RuleRef| {
-            if by_name.insert(name.to_string(), r).is_some() {
+        let mut insert = |name: &Cow<'static, str>, r: RuleRef| {
+            if by_name.insert(name.clone(), r).is_some() {
                 return Err(ProfileError {
                     file: "profiles".into(),
                     message: format!("rule name `{name}` is defined twice (a pack rule may not reuse a built-in name)"),
