@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::sync::OnceLock;
 
 /// The FHIR STU3 base definitions, generated from `stu3_defs.tsv` at build time.
 #[cfg(stu3_tables)]
@@ -41,9 +42,9 @@ pub fn stu3_uncached() -> Defs {
 /// They hold integers only: strings are offsets into the TSV text, embedded beside them. A
 /// table of `&str` fields would be cheaper to use but not to load: every pointer in a static is
 /// relocated by the loader at start-up, and the 1.2 MB of pages holding them copied, in every
-/// process, including those that never look a definition up. Built from the integers, the
-/// elements cost about 0.2 M instructions, once, on first use (on a spare core for a check,
-/// see `cli::run`); the lookup tables and child lists are used in place.
+/// process, including those that never look a definition up. The types are built from the
+/// integers on first use, the elements a chunk at a time as lookups reach them (see
+/// [`Elements`]); the lookup tables and child lists are used in place.
 #[cfg(stu3_tables)]
 mod embedded {
     use super::*;
@@ -92,19 +93,15 @@ mod embedded {
             TSV_LEN,
             "src/fhir/stu3_defs.tsv changed after build.rs read it"
         );
-        static REFS: std::sync::OnceLock<Vec<TypeRef>> = std::sync::OnceLock::new();
-        let refs = REFS.get_or_init(|| {
-            TYPE_REFS
-                .iter()
-                .map(|r| TypeRef {
-                    code: text(r[0], r[1]),
-                    profile: optional(r[2], r[3]),
-                    targets: text(r[4], r[5]),
-                    content: ctx(r[6], r[7]),
-                    ty: r[8] as u16,
-                })
-                .collect()
-        });
+        fn type_ref(r: &[u32; 9]) -> TypeRef {
+            TypeRef {
+                code: text(r[0], r[1]),
+                profile: optional(r[2], r[3]),
+                targets: text(r[4], r[5]),
+                content: ctx(r[6], r[7]),
+                ty: r[8] as u16,
+            }
+        }
         let types = TYPES
             .iter()
             .map(|t| TypeInfo {
@@ -117,14 +114,17 @@ mod embedded {
                 root: t[9],
             })
             .collect();
-        let elements = ELEMENTS
-            .iter()
-            .map(|e| ElementDef {
+        // One element from its integer row; each gets its own copy of its type references,
+        // so that only the elements a run reaches are ever built.
+        fn element(id: usize) -> ElementDef {
+            let e = &ELEMENTS[id];
+            let refs = &TYPE_REFS[e[6] as usize..e[6] as usize + e[7] as usize];
+            ElementDef {
                 path: text(e[0], e[1]),
                 name: text(e[2], e[3]),
                 min: e[4],
                 max: (e[5] != NONE).then_some(e[5]),
-                types: Cow::Borrowed(&refs[e[6] as usize..e[6] as usize + e[7] as usize]),
+                types: Cow::Owned(refs.iter().map(type_ref).collect()),
                 content_reference: optional(e[8], e[9]),
                 required_binding: optional(e[10], e[11]),
                 regex: optional(e[12], e[13]),
@@ -133,8 +133,10 @@ mod embedded {
                 content: ctx(e[16], e[17]),
                 children_start: e[18],
                 children_len: e[19],
-            })
-            .collect();
+                id: id as u32,
+            }
+        }
+        let elements = Elements::lazy(ELEMENTS.len(), element);
         Defs {
             types: Cow::Owned(types),
             type_table: NameTable {
@@ -142,7 +144,7 @@ mod embedded {
                 len: TYPE_TABLE.0,
                 shift: TYPE_TABLE.1,
             },
-            elements: Cow::Owned(elements),
+            elements,
             child_list: Cow::Borrowed(&CHILD_LIST),
             child_table: NameTable {
                 slots: Cow::Borrowed(&CHILD_TABLE_SLOTS),
@@ -244,9 +246,16 @@ pub struct ElementDef {
     content: Option<Ctx>,
     children_start: u32,
     children_len: u32,
+    /// Where it is in the table: its position in definition order.
+    id: u32,
 }
 
 impl ElementDef {
+    /// Its position in the table, which lists each type's elements in snapshot order.
+    pub fn position(&self) -> usize {
+        self.id as usize
+    }
+
     /// Whether more than one occurrence is allowed (the JSON form is an array).
     pub fn is_repeating(&self) -> bool {
         self.max != Some(0) && self.max != Some(1)
@@ -290,6 +299,77 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// The element table. [`Defs::parse`] builds it whole; the embedded definitions build it from
+/// their integer rows a chunk at a time, when a lookup first reaches the chunk: a message meets
+/// a few hundred of the 5,700 elements, and in a short-lived process every page of memory
+/// filled costs a page fault (about 4 µs on the VMs CI runs on).
+enum Elements {
+    Built(Vec<ElementDef>),
+    Lazy {
+        chunks: Box<[OnceLock<Box<[ElementDef]>>]>,
+        len: usize,
+        build: fn(usize) -> ElementDef,
+    },
+}
+
+/// Elements per lazily built chunk: about a page of memory.
+const CHUNK: usize = 32;
+
+impl Elements {
+    fn lazy(len: usize, build: fn(usize) -> ElementDef) -> Elements {
+        Elements::Lazy {
+            chunks: (0..len.div_ceil(CHUNK)).map(|_| OnceLock::new()).collect(),
+            len,
+            build,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Elements::Built(all) => all.len(),
+            Elements::Lazy { len, .. } => *len,
+        }
+    }
+
+    fn get(&self, id: usize) -> Option<&ElementDef> {
+        match self {
+            Elements::Built(all) => all.get(id),
+            Elements::Lazy { chunks, len, build } => {
+                let chunk = chunks.get(id / CHUNK)?.get_or_init(|| {
+                    let start = id / CHUNK * CHUNK;
+                    (start..(start + CHUNK).min(*len)).map(build).collect()
+                });
+                chunk.get(id % CHUNK)
+            }
+        }
+    }
+
+    /// The table [`Defs::parse`] is still completing.
+    fn built_mut(&mut self) -> &mut Vec<ElementDef> {
+        match self {
+            Elements::Built(all) => all,
+            Elements::Lazy { .. } => unreachable!("only parsed definitions are completed"),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Elements {
+    type Output = ElementDef;
+
+    fn index(&self, id: usize) -> &ElementDef {
+        match self.get(id) {
+            Some(element) => element,
+            None => panic!("element {id} out of range"),
+        }
+    }
+}
+
+impl fmt::Debug for Elements {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Elements({})", self.len())
+    }
+}
+
 /// A set of type definitions with indexes for lookups.
 #[derive(Debug)]
 pub struct Defs {
@@ -298,7 +378,7 @@ pub struct Defs {
     type_table: NameTable,
     /// All elements of all types; each type's root is included as a synthetic element so that
     /// roots and backbone elements are handled alike.
-    elements: Cow<'static, [ElementDef]>,
+    elements: Elements,
     /// Direct children of each element, contiguous per parent, in definition order.
     child_list: Cow<'static, [u32]>,
     /// (parent element, child name) -> child element; choice elements under `parent | CHOICE_KEY`.
@@ -545,7 +625,7 @@ impl Defs {
         array("TYPES", 10, types);
         let mut refs = Vec::new();
         let mut elements = Vec::new();
-        for e in self.elements.iter() {
+        for e in (0..self.elements.len()).map(|id| &self.elements[id]) {
             let start = refs.len() as u32;
             for t in e.types.iter() {
                 let mut row = span(t.code).to_vec();
@@ -623,11 +703,11 @@ impl Defs {
                     (kind != Kind::Resource).then_some(ctx)
                 }
             };
-            let type_ref = &mut self.elements.to_mut()[id].types.to_mut()[index];
+            let type_ref = &mut self.elements.built_mut()[id].types.to_mut()[index];
             type_ref.content = type_content;
             type_ref.ty = root.map_or(NO_TYPE, |ctx| ctx.ty);
         }
-        let element = &mut self.elements.to_mut()[id];
+        let element = &mut self.elements.built_mut()[id];
         element.content = match (content, &*element.types) {
             (Some(content), _) => Some(content),
             (None, [only]) if !element.is_choice => only.content,
@@ -767,6 +847,7 @@ impl Builder {
             content: None,
             children_start: 0,
             children_len: 0,
+            id: 0,
         };
         let id = self.push_element(element, line, parent)?;
         self.ancestors.push(id);
@@ -775,7 +856,7 @@ impl Builder {
 
     fn push_element(
         &mut self,
-        element: ElementDef,
+        mut element: ElementDef,
         line: usize,
         parent: u32,
     ) -> Result<u32, String> {
@@ -784,6 +865,7 @@ impl Builder {
             .ok()
             .filter(|&id| id < CHOICE_KEY)
             .ok_or_else(|| "too many elements".to_string())?;
+        element.id = id;
         self.elements.push(element);
         self.lines.push(line);
         self.parents.push(parent);
@@ -838,11 +920,11 @@ impl Builder {
         let mut defs = Defs {
             types: Cow::Owned(self.types),
             type_table,
-            elements: Cow::Owned(self.elements),
+            elements: Elements::Built(self.elements),
             child_list: Cow::Owned(child_list),
             child_table,
         };
-        for (id, element) in defs.elements.to_mut().iter_mut().enumerate() {
+        for (id, element) in defs.elements.built_mut().iter_mut().enumerate() {
             element.children_start = starts[id];
             element.children_len = starts[id + 1] - starts[id];
         }
@@ -880,6 +962,7 @@ fn root_element(name: &'static str, ty: u16) -> ElementDef {
         content: None,
         children_start: 0,
         children_len: 0,
+        id: 0,
     }
 }
 

@@ -176,6 +176,7 @@ impl Profile {
         let mut profile = Profile::from_texts(files, false, Syntax::Json)?;
         // Names are unique: the registry refuses a repeated one, and a test loads these packs
         // from their TOML, which `push_rule` checks.
+        profile.rules.reserve_exact(embedded::RULES.len());
         for rule in embedded::RULES {
             let deferred = PackRule::deferred(rule, &profile.spec).map_err(|m| ProfileError {
                 file: rule.file.to_string(),

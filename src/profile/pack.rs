@@ -31,39 +31,55 @@ pub struct EmbeddedRule {
 /// rule or one of its variants applies.
 struct Scope {
     versions: u64,
-    use_cases: Vec<Cow<'static, str>>,
+    use_cases: UseCases,
+}
+
+/// Use-case ids: borrowed from the embedded rule table, or read from a pack file.
+enum UseCases {
+    Embedded(&'static [&'static str]),
+    Read(Vec<String>),
 }
 
 impl Scope {
     fn new<S: AsRef<str>>(
         spec: &SpecFile,
         versions: Option<&[S]>,
-        use_cases: impl IntoIterator<Item = Cow<'static, str>>,
+        use_cases: UseCases,
     ) -> Result<Scope, String> {
         Ok(Scope {
             versions: match versions {
                 Some(items) => spec.mask(items)?,
                 None => spec.mask_all(),
             },
-            use_cases: use_cases.into_iter().collect(),
+            use_cases,
         })
     }
 
     fn covers(&self, release: usize, use_case: &str) -> bool {
         has(self.versions, release)
-            && (self.use_cases.is_empty() || self.use_cases.iter().any(|u| u == use_case))
+            && match &self.use_cases {
+                UseCases::Embedded(list) => list.is_empty() || list.contains(&use_case),
+                UseCases::Read(list) => list.is_empty() || list.iter().any(|u| u == use_case),
+            }
     }
+}
+
+/// Input kinds as a bit set, a bit per [`InputKind`] variant.
+fn kind_bits(kinds: &[InputKind]) -> u16 {
+    kinds.iter().fold(0, |bits, &k| bits | 1 << k as u16)
 }
 
 pub struct PackRule {
     pub name: Cow<'static, str>,
     /// The pack file that defines it, relative to `profiles/`.
     pub file: Cow<'static, str>,
-    kinds: Vec<InputKind>,
+    /// Input kinds, as [`kind_bits`].
+    kinds: u16,
     scopes: Vec<Scope>,
     /// Where an embedded rule's text is, to compile it from on first use.
     embedded: Option<&'static EmbeddedRule>,
-    compiled: OnceLock<DataRule>,
+    /// Boxed: every run holds all the pack rules and compiles few of them.
+    compiled: OnceLock<Box<DataRule>>,
 }
 
 impl PackRule {
@@ -75,19 +91,17 @@ impl PackRule {
         spec: &SpecFile,
         file: &str,
     ) -> Result<PackRule, String> {
-        let owned = |list: &[String]| -> Vec<Cow<'static, str>> {
-            list.iter().map(|s| Cow::Owned(s.clone())).collect()
-        };
+        let read = |list: &[String]| UseCases::Read(list.to_vec());
         let scopes = if def.variants.is_empty() {
             let use_cases = def.use_cases.as_deref().unwrap_or_default();
-            vec![Scope::new(spec, def.versions.as_deref(), owned(use_cases))?]
+            vec![Scope::new(spec, def.versions.as_deref(), read(use_cases))?]
         } else {
             def.variants
                 .iter()
-                .map(|v| Scope::new(spec, Some(&v.versions), owned(&v.use_cases)))
+                .map(|v| Scope::new(spec, Some(&v.versions), read(&v.use_cases)))
                 .collect::<Result<_, _>>()?
         };
-        let kinds = input_kinds(def.applies.as_deref())?;
+        let kinds = kind_bits(&input_kinds(def.applies.as_deref())?);
         let rule = DataRule::compile(def, aliases, spec, file)?;
         Ok(PackRule {
             name: Cow::Owned(rule.meta.name.to_string()),
@@ -95,7 +109,7 @@ impl PackRule {
             kinds,
             scopes,
             embedded: None,
-            compiled: OnceLock::from(rule),
+            compiled: OnceLock::from(Box::new(rule)),
         })
     }
 
@@ -104,14 +118,12 @@ impl PackRule {
         let scopes = rule
             .scopes
             .iter()
-            .map(|(versions, use_cases)| {
-                Scope::new(spec, *versions, use_cases.iter().map(|u| Cow::Borrowed(*u)))
-            })
+            .map(|(versions, use_cases)| Scope::new(spec, *versions, UseCases::Embedded(use_cases)))
             .collect::<Result<_, _>>()?;
         Ok(PackRule {
             name: Cow::Borrowed(rule.name),
             file: Cow::Borrowed(rule.file),
-            kinds: input_kinds(rule.applies)?,
+            kinds: kind_bits(&input_kinds(rule.applies)?),
             scopes,
             embedded: Some(rule),
             compiled: OnceLock::new(),
@@ -121,7 +133,8 @@ impl PackRule {
     /// Whether the rule runs on an input of `kind` validated against the release at position
     /// `release` of `spec.toml` and `use_case`.
     pub fn applies(&self, kind: InputKind, release: usize, use_case: &str) -> bool {
-        self.kinds.contains(&kind) && self.scopes.iter().any(|s| s.covers(release, use_case))
+        self.kinds & 1 << kind as u16 != 0
+            && self.scopes.iter().any(|s| s.covers(release, use_case))
     }
 
     /// Whether the rule applies to the release at position `release` in any use case.
@@ -148,6 +161,6 @@ impl PackRule {
         def.docs = Cow::Borrowed(rule.docs);
         let compiled = DataRule::compile(def, aliases, spec, &self.file)?;
         // Two threads may both compile a rule first needed at once; one result is kept.
-        Ok(self.compiled.get_or_init(|| compiled))
+        Ok(self.compiled.get_or_init(|| Box::new(compiled)))
     }
 }

@@ -1,8 +1,8 @@
 //! XML-only rules: child elements in definition order, and `id`/`url` as attributes.
 //!
-//! Definition order is compared by the address of the [`ElementDef`]s: the definitions table
-//! keeps each type's elements in one vector in snapshot order, so the children of one parent
-//! have increasing addresses in definition order. `tests::child_definitions_are_in_address_order`
+//! Definition order is compared by the position of the [`ElementDef`]s in the definitions table,
+//! which lists each type's elements in snapshot order, so the children of one parent have
+//! increasing positions in definition order. `tests::child_definitions_are_in_table_order`
 //! guards that property over every type, and it makes the order check free of lookups.
 
 use super::rules::*;
@@ -22,7 +22,7 @@ pub(super) struct Order {
 
 /// Position of a definition in its snapshot; see the module docs.
 pub(super) fn position(def: &ElementDef) -> usize {
-    std::ptr::from_ref(def) as usize
+    def.position()
 }
 
 /// STU3 writes exactly these properties as XML attributes (besides a primitive's `value`):

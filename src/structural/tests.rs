@@ -514,10 +514,10 @@ fn parser_findings_are_not_repeated() {
     );
 }
 
-/// The order check compares definitions by address; that is only definition order if each
-/// parent's child definitions have increasing addresses. Checks every type of the table.
+/// The order check compares definitions by table position; that is only definition order if
+/// each parent's child definitions have increasing positions. Checks every type of the table.
 #[test]
-fn child_definitions_are_in_address_order() {
+fn child_definitions_are_in_table_order() {
     let defs = defs::stu3();
     let mut parents = 0;
     for info in defs.types() {
