@@ -4,15 +4,33 @@
 #[derive(Debug)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// Whether the text holds a carriage return anywhere (CRLF line ends, say).
+    carriage_return: bool,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        // `match_indices` with a one-byte pattern searches with `memchr`, many bytes at a time:
-        // a byte-by-byte filter took a millisecond and a half on a 2.6 MB message.
-        starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-        LineIndex { starts }
+        let mut carriage_return = false;
+        // One pass for both bytes, 32 at a time: a byte-by-byte filter took a millisecond and a
+        // half on a 2.6 MB message, and std's `memchr` reads a word at a time.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' {
+                starts.push(i as u32 + 1);
+            } else {
+                carriage_return = true;
+            }
+        }
+        LineIndex {
+            starts,
+            carriage_return,
+        }
+    }
+
+    /// Whether the text holds a carriage return.
+    pub fn has_carriage_return(&self) -> bool {
+        self.carriage_return
     }
 
     /// 1-based line and column of `offset`; the column counts characters, not bytes, so that it
@@ -53,6 +71,9 @@ mod tests {
     fn lines_and_columns_are_one_based_and_count_characters() {
         let text = "ab\nçd\n\nx";
         let idx = LineIndex::new(text);
+        assert!(!idx.has_carriage_return());
+        assert!(LineIndex::new("a\r\nb").has_carriage_return());
+        assert_eq!(LineIndex::new("a\r\nb").line_count(), 2);
         assert_eq!(idx.line_col(text, 0), (1, 1));
         assert_eq!(idx.line_col(text, 1), (1, 2));
         assert_eq!(idx.line_col(text, 3), (2, 1));

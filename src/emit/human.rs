@@ -48,8 +48,9 @@ impl Human {
 
 impl Emitter for Human {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
-        // Once per file, not per finding: it reads the whole text.
-        let carriage_return = !report.findings.is_empty() && report.source.text.contains('\r');
+        // Noted by the line index, which reads the whole text once.
+        let carriage_return =
+            !report.findings.is_empty() && report.source.line_index().has_carriage_return();
         for f in &report.findings {
             let diag = Diag::new(f, report, carriage_return);
             let mut s = String::new();

@@ -2,6 +2,7 @@
 //! ones that need a reverse look-up (is this resource referenced from a Composition section, or
 //! from a List?), "at least one of" over references, or a walk of nested questionnaire items.
 
+use super::payload::{payload, payload_resources, section_view, targets};
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
@@ -26,21 +27,6 @@ const SECTION_RULES: &[(&str, &str)] = &[
     ("location-not-in-section", "Location"),
 ];
 
-/// The payload (document) Bundle the MessageHeader's focus names.
-fn payload(cx: &Context<'_>) -> Option<NodeId> {
-    let doc = cx.doc;
-    let header = crate::fhir::message_header(doc)?;
-    let focus = doc.child(header, "focus")?;
-    resolve_node(cx, doc, focus).filter(|&b| doc.resource_type(b) == Some("Bundle"))
-}
-
-/// The resources of the payload's entries, in order.
-fn payload_resources(doc: &Document, bundle: NodeId) -> Vec<NodeId> {
-    doc.children_named(bundle, "entry")
-        .filter_map(|e| doc.child(e, "resource"))
-        .collect()
-}
-
 fn of_type<'a>(
     doc: &'a Document,
     resources: &'a [NodeId],
@@ -52,37 +38,6 @@ fn of_type<'a>(
         .filter(move |&r| doc.resource_type(r) == Some(ty))
 }
 
-/// Every entry resource a Reference element names. A reference that matches several entries
-/// (a duplicate fullUrl) names each of them: the duplicate is `full-url-duplicate`'s finding,
-/// and must not also make its entries look unreferenced.
-fn targets<'a>(cx: &'a Context<'_>, reference: NodeId) -> impl Iterator<Item = NodeId> + 'a {
-    let doc = cx.doc;
-    let matched = match doc.child(reference, "reference") {
-        Some(r) => doc
-            .value(r)
-            .map_or(&[][..], |v| cx.bundle.matches(doc, r, v)),
-        None => &[],
-    };
-    matched
-        .iter()
-        .filter_map(|&i| cx.bundle.entries[i].resource)
-}
-
-/// The resources that the `entry` references of `sections` (and their nested sections) name.
-fn section_targets(
-    cx: &Context<'_>,
-    sections: impl Iterator<Item = NodeId>,
-    out: &mut HashSet<NodeId>,
-) {
-    let doc = cx.doc;
-    for section in sections {
-        for entry in doc.children_named(section, "entry") {
-            out.extend(targets(cx, entry));
-        }
-        section_targets(cx, doc.children_named(section, "section"), out);
-    }
-}
-
 /// GPCM-SD-007…017 (and SU-007…017): every resource of the rule's type in the document is
 /// referenced from a `Composition.section.entry`, so that the receiver finds it from the
 /// document's table of contents.
@@ -91,19 +46,12 @@ pub fn not_in_section(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>)
         return;
     };
     let doc = cx.doc;
-    let Some(bundle) = payload(cx) else { return };
-    let resources = payload_resources(doc, bundle);
-    // Without a Composition there are no sections to look in; that is another rule's finding.
-    let Some(composition) = of_type(doc, &resources, "Composition").next() else {
+    // Without a payload Composition there are no sections to look in; that is another rule's
+    // finding.
+    let Some(view) = section_view(cx) else {
         return;
     };
-    let mut referenced = HashSet::new();
-    section_targets(
-        cx,
-        doc.children_named(composition, "section"),
-        &mut referenced,
-    );
-    for r in of_type(doc, &resources, ty).filter(|r| !referenced.contains(r)) {
+    for r in of_type(doc, &view.resources, ty).filter(|r| !view.referenced.contains(r)) {
         out.push(
             meta.finding(format!(
                 "this {ty} is not referenced from any `Composition.section.entry`"

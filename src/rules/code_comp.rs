@@ -5,99 +5,16 @@
 //! docs, requirement IDs) are in `profiles/packs/payload/composition.toml`; each function here is
 //! bound to its rule by name in [`super::code::CODE_CHECKS`].
 
+use super::payload::{
+    composition, payload, payload_resources, section_view, sections, targets, SectionView,
+};
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
 use std::collections::HashSet;
 
-/// The payload Bundle: the entry resource `MessageHeader.focus` resolves to, when it is a Bundle.
-fn payload(cx: &Context<'_>) -> Option<NodeId> {
-    let doc = cx.doc;
-    let header = crate::fhir::message_header(doc)?;
-    let reference = doc.get(header, "focus.reference")?;
-    let entry = cx.bundle.resolve(doc, reference, doc.value(reference)?)?;
-    cx.bundle.entries[entry]
-        .resource
-        .filter(|&r| doc.resource_type(r) == Some("Bundle"))
-}
-
-/// The resources of the payload Bundle's entries, in order.
-fn payload_resources(doc: &Document, payload: NodeId) -> Vec<NodeId> {
-    doc.children_named(payload, "entry")
-        .filter_map(|e| doc.child(e, "resource"))
-        .collect()
-}
-
-/// The payload's Composition (the first one, as the `COMP` alias finds it).
-fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
-    resources
-        .iter()
-        .copied()
-        .find(|&r| doc.resource_type(r) == Some("Composition"))
-}
-
-/// Every entry resource a literal reference under `node` (a Reference element) can mean. A
-/// reference that matches several entries (a duplicate fullUrl) counts for each of them: the
-/// duplicate is `full-url-duplicate`'s finding, and calling an entry unreferenced because the
-/// reference to it is ambiguous would report the same defect twice.
-fn targets(cx: &Context<'_>, reference: NodeId) -> Vec<NodeId> {
-    let doc = cx.doc;
-    let Some(node) = doc.child(reference, "reference") else {
-        return Vec::new();
-    };
-    let Some(value) = doc.value(node).filter(|v| !v.starts_with('#')) else {
-        return Vec::new();
-    };
-    cx.bundle
-        .matches(doc, node, value)
-        .iter()
-        .filter_map(|&i| cx.bundle.entries[i].resource)
-        .collect()
-}
-
-/// The sections of a Composition and all their sub-sections.
-fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
-    let mut all = Vec::new();
-    let mut todo: Vec<NodeId> = doc.children_named(composition, "section").collect();
-    while let Some(s) = todo.pop() {
-        all.push(s);
-        todo.extend(doc.children_named(s, "section"));
-    }
-    all
-}
-
-/// Resources some `Composition.section.entry` (at any depth) references.
-fn section_targets(cx: &Context<'_>, composition: NodeId) -> HashSet<NodeId> {
-    let doc = cx.doc;
-    sections(doc, composition)
-        .into_iter()
-        .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
-        .flat_map(|e| targets(cx, e))
-        .collect()
-}
-
-/// What every section-reference check starts from: the payload's resources, its Composition
-/// and what the Composition's sections reference. `None` without a payload or a Composition,
-/// which other rules report.
-struct Sections {
-    resources: Vec<NodeId>,
-    referenced: HashSet<NodeId>,
-}
-
-fn section_view(cx: &Context<'_>) -> Option<Sections> {
-    let doc = cx.doc;
-    let payload = payload(cx)?;
-    let resources = payload_resources(doc, payload);
-    let comp = composition(doc, &resources)?;
-    let referenced = section_targets(cx, comp);
-    Some(Sections {
-        resources,
-        referenced,
-    })
-}
-
 /// Resources of `resource_type` in the payload that no section entry references.
-fn unreferenced(cx: &Context<'_>, view: &Sections, resource_type: &str) -> Vec<NodeId> {
+fn unreferenced(cx: &Context<'_>, view: &SectionView, resource_type: &str) -> Vec<NodeId> {
     view.resources
         .iter()
         .copied()
@@ -124,7 +41,7 @@ pub fn binary_section_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<F
     let Some(view) = section_view(cx) else {
         return;
     };
-    for binary in unreferenced(cx, &view, "Binary") {
+    for binary in unreferenced(cx, view, "Binary") {
         out.push(
             at_resource(
                 meta,
@@ -179,7 +96,7 @@ pub fn section_entry_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
     let Some(view) = section_view(cx) else {
         return;
     };
-    for resource in unreferenced(cx, &view, resource_type) {
+    for resource in unreferenced(cx, view, resource_type) {
         out.push(
             at_resource(
                 meta,

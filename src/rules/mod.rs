@@ -10,6 +10,7 @@ mod code_comp;
 pub mod code_task;
 pub mod input;
 mod passes;
+mod payload;
 
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, Requirements, RuleMeta, Severity};
@@ -19,6 +20,7 @@ use crate::profile::{Profile, ProfileError};
 use bundle_index::BundleIndex;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The release and use case a document is validated against.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub struct Context<'a> {
     pub peers: Option<&'a crate::mesh::Peers<'a>>,
     /// Rule targets' common prefixes, evaluated once per document.
     pub path_cache: crate::profile::select::PathCache,
+    /// The payload's section view, once worked out (see [`payload::section_view`]).
+    section_view: std::cell::OnceCell<Option<payload::SectionView>>,
     /// Values the pack checks found to be strict base64 (see `checks::content`).
     pub base64_clean: std::cell::RefCell<Vec<NodeId>>,
     /// Where `spec.version` stands in `spec.toml` (its bit in a rule's version mask);
@@ -54,6 +58,7 @@ impl<'a> Context<'a> {
             spec,
             peers: None,
             path_cache: Default::default(),
+            section_view: Default::default(),
             base64_clean: Default::default(),
             release: usize::MAX,
         }
@@ -108,7 +113,13 @@ pub struct Registry {
     pub profile: Profile,
     /// Names borrowed from the rules where they are static (every embedded one).
     by_name: HashMap<Cow<'static, str>, RuleRef>,
+    /// The pack rules that apply to each (input kind, release position, use case) met so far,
+    /// so that a directory of like messages decides it once, not once per rule per file.
+    applicable: Mutex<HashMap<Applicability, Arc<[usize]>>>,
 }
+
+/// Input kind (as a number), release position and use case.
+type Applicability = (u16, usize, String);
 
 #[derive(Clone, Copy)]
 enum RuleRef {
@@ -165,7 +176,11 @@ impl Registry {
         for (i, rule) in profile.rules.iter().enumerate() {
             insert(&rule.name, RuleRef::Pack(i))?;
         }
-        Ok(Registry { profile, by_name })
+        Ok(Registry {
+            profile,
+            by_name,
+            applicable: Mutex::default(),
+        })
     }
 
     fn info(&self, r: RuleRef) -> RuleInfo<'_> {
@@ -242,10 +257,8 @@ impl Registry {
         // A release the packs do not know has no pack rules.
         if let Some(release) = self.profile.spec.position(&cx.spec.version) {
             cx.release = release;
-            for (i, rule) in self.profile.rules.iter().enumerate() {
-                if rule.applies(kind, release, &cx.spec.use_case) {
-                    self.profile.rule(i).check(&cx, out);
-                }
+            for &i in self.applicable(kind, release, &cx.spec.use_case).iter() {
+                self.profile.rule(i).check(&cx, out);
             }
         }
         // An ignored pack rule must not hide the base rule's finding on the same defect.
@@ -273,6 +286,22 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Indexes into `profile.rules` of the rules that run on such an input.
+    fn applicable(&self, kind: InputKind, release: usize, use_case: &str) -> Arc<[usize]> {
+        let key = (kind as u16, release, use_case.to_string());
+        let mut cache = self.applicable.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                let rules = self.profile.rules.iter().enumerate();
+                rules
+                    .filter(|(_, rule)| rule.applies(kind, release, use_case))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .clone()
     }
 
     /// Severity a finding of `rule` gets by default (for listings).

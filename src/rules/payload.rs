@@ -1,0 +1,93 @@
+//! The payload Bundle as the Rust-coded checks read it: the Bundle `MessageHeader.focus` names,
+//! its entry resources, its Composition, and which resources the Composition's sections
+//! reference. The section view serves a dozen rules per message, so it is worked out once per
+//! document.
+
+use super::Context;
+use crate::document::{Document, NodeId};
+use std::collections::HashSet;
+
+/// The payload Bundle: the entry resource `MessageHeader.focus` resolves to, when it is a Bundle.
+pub fn payload(cx: &Context<'_>) -> Option<NodeId> {
+    let doc = cx.doc;
+    let header = crate::fhir::message_header(doc)?;
+    let reference = doc.get(header, "focus.reference")?;
+    let entry = cx.bundle.resolve(doc, reference, doc.value(reference)?)?;
+    cx.bundle.entries[entry]
+        .resource
+        .filter(|&r| doc.resource_type(r) == Some("Bundle"))
+}
+
+/// The resources of the payload Bundle's entries, in order.
+pub fn payload_resources(doc: &Document, payload: NodeId) -> Vec<NodeId> {
+    doc.children_named(payload, "entry")
+        .filter_map(|e| doc.child(e, "resource"))
+        .collect()
+}
+
+/// The payload's Composition (the first one, as the `COMP` alias finds it).
+pub fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
+    resources
+        .iter()
+        .copied()
+        .find(|&r| doc.resource_type(r) == Some("Composition"))
+}
+
+/// Every entry resource a literal reference under `reference` (a Reference element) can mean.
+/// A reference that matches several entries (a duplicate fullUrl) counts for each of them: the
+/// duplicate is `full-url-duplicate`'s finding, and calling an entry unreferenced because the
+/// reference to it is ambiguous would report the same defect twice.
+pub fn targets(cx: &Context<'_>, reference: NodeId) -> Vec<NodeId> {
+    let doc = cx.doc;
+    let Some(node) = doc.child(reference, "reference") else {
+        return Vec::new();
+    };
+    let Some(value) = doc.value(node).filter(|v| !v.starts_with('#')) else {
+        return Vec::new();
+    };
+    cx.bundle
+        .matches(doc, node, value)
+        .iter()
+        .filter_map(|&i| cx.bundle.entries[i].resource)
+        .collect()
+}
+
+/// The sections of a Composition and all their sub-sections.
+pub fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
+    let mut all = Vec::new();
+    let mut todo: Vec<NodeId> = doc.children_named(composition, "section").collect();
+    while let Some(s) = todo.pop() {
+        all.push(s);
+        todo.extend(doc.children_named(s, "section"));
+    }
+    all
+}
+
+/// What every section-reference check starts from.
+pub struct SectionView {
+    /// The payload's entry resources, in order.
+    pub resources: Vec<NodeId>,
+    /// Resources some `Composition.section.entry` (at any depth) references.
+    pub referenced: HashSet<NodeId>,
+}
+
+/// The section view of the document `cx` checks; `None` without a payload or a Composition,
+/// which other rules report.
+pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
+    cx.section_view
+        .get_or_init(|| {
+            let doc = cx.doc;
+            let resources = payload_resources(doc, payload(cx)?);
+            let comp = composition(doc, &resources)?;
+            let referenced = sections(doc, comp)
+                .into_iter()
+                .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
+                .flat_map(|e| targets(cx, e))
+                .collect();
+            Some(SectionView {
+                resources,
+                referenced,
+            })
+        })
+        .as_ref()
+}
