@@ -211,21 +211,23 @@ fn options() -> Options {
 mod load_profiles {
     use super::*;
 
-    /// What a check loads: the embedded rule packs, parsed and compiled, without the
-    /// requirement indexes. Every validating process pays this once.
+    /// What a check loads: the embedded rule packs' names and scopes, without the requirement
+    /// indexes; a rule is compiled when a message first needs it. Every validating process
+    /// pays this once.
     #[divan::bench(sample_count = 100)]
     fn check_packs() -> Registry {
         gpcm_validate::cli::check_registry().expect("embedded packs load")
     }
 
-    /// Everything embedded, requirement indexes included (`rules`, `explain`, `profiles`).
+    /// Everything embedded, every rule compiled, requirement indexes included (`rules`,
+    /// `explain`, `profiles`).
     #[divan::bench(sample_count = 100)]
     fn builtin_with_indexes() -> Registry {
         Registry::builtin().expect("embedded packs load")
     }
 
-    /// The STU3 element tables as every process gets them on first use: built from the
-    /// integer tables `build.rs` embeds (on the spare core during a check).
+    /// The STU3 definitions as every process gets them on first use: the types built from the
+    /// integer tables `build.rs` embeds (elements are built in chunks as lookups reach them).
     #[divan::bench(sample_count = 100)]
     fn stu3_definitions() -> gpcm_validate::fhir::defs::Defs {
         gpcm_validate::fhir::defs::stu3_uncached()

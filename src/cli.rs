@@ -141,15 +141,6 @@ pub enum Exit {
 const WALKED_EXTENSIONS: &[&str] = &["xml", "json", "dat", "ctl", "headers"];
 
 pub fn run(cli: Cli) -> Exit {
-    if cli.command.is_none() {
-        // A check needs the STU3 tables (about 1.5 ms to parse) and the compiled rule packs
-        // (about 2 ms): parse the tables on another core meanwhile. Whoever needs them first
-        // waits for the one parse.
-        std::thread::spawn(|| {
-            crate::fhir::defs::stu3();
-            crate::structural::binding::stu3();
-        });
-    }
     let loaded = match (&cli.profiles, &cli.command) {
         (Some(dir), _) => Profile::from_dir(dir).and_then(Registry::with_profile),
         (None, None) => check_registry(),
