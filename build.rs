@@ -112,9 +112,15 @@ fn pack_rules(files: &[(String, PathBuf)]) -> String {
                 }
             }
             let json = serde_json::to_string(&rest).unwrap();
+            let severity = match rule.get("severity").and_then(|s| s.as_str()) {
+                Some("error") => "Error",
+                Some("warning") => "Warning",
+                Some("information") => "Information",
+                other => panic!("profiles/{rel}: rule `{name}`: severity {other:?} is not error, warning or information"),
+            };
             writeln!(
                 code,
-                "    EmbeddedRule {{ file: {rel:?}, name: {name:?}, applies: {}, scopes: &[{}], {}, json: {json:?} }},",
+                "    EmbeddedRule {{ file: {rel:?}, name: {name:?}, severity: Severity::{severity}, applies: {}, scopes: &[{}], {}, json: {json:?} }},",
                 applies.map_or("None".into(), |a| format!("Some({})", str_slice(&a))),
                 scopes.join(", "),
                 prose.join(", "),

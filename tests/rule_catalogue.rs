@@ -238,8 +238,21 @@ fn embedded_json_matches_the_toml_packs() {
     let lazy = Profile::embedded_where(|_| true).unwrap();
     let mut checked = 0;
     for (i, rule) in lazy.rules.iter().enumerate() {
+        // What listings and SARIF read without compiling a rule.
+        let compiled = from_toml.rule(i);
+        assert_eq!(
+            format!("{:?}", rule.meta()),
+            format!("{:?}", compiled.meta),
+            "{}",
+            rule.name
+        );
+        assert_eq!(
+            rule.requirements(&lazy.spec),
+            compiled.requirements(&from_toml.spec),
+            "{}",
+            rule.name
+        );
         for (r, release) in lazy.spec.versions.iter().enumerate() {
-            let compiled = from_toml.rule(i);
             assert_eq!(
                 rule.applies_to_release(r),
                 compiled.applies_to_release(r),

@@ -314,7 +314,7 @@ pub fn explain(
         }
         writeln!(out, "{} ({})", r.meta.name, r.meta.severity.as_str())?;
         writeln!(out, "defined in: {}", r.source)?;
-        if let Some(t) = &r.target {
+        if let Some(t) = &r.target() {
             writeln!(out, "target: {t}")?;
         }
         let reqs: Vec<_> = r

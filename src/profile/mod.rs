@@ -24,6 +24,7 @@ use std::path::Path;
 /// `RULES` the packs' rules (see [`EmbeddedRule`]).
 mod embedded {
     use super::EmbeddedRule;
+    use crate::finding::Severity;
     include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
 }
 

@@ -2,8 +2,9 @@
 //! applies to, known from the start; its paths and checks compiled the first time a document
 //! needs them, so that a run pays only for the rules of the releases and use cases it meets.
 
-use super::rule::{input_kinds, DataRule, RuleDef};
+use super::rule::{input_kinds, requirements_of_json, DataRule, RuleDef};
 use super::spec::{has, SpecFile};
+use crate::finding::{Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ pub struct EmbeddedRule {
     /// The pack file, relative to `profiles/`.
     pub file: &'static str,
     pub name: &'static str,
+    pub severity: Severity,
     /// `applies` (input kinds); `None` when the rule does not say.
     pub applies: Option<&'static [&'static str]>,
     /// `(versions, use_cases)` of each variant, or of the rule when it has none; `None`
@@ -80,6 +82,10 @@ pub struct PackRule {
     embedded: Option<&'static EmbeddedRule>,
     /// Boxed: every run holds all the pack rules and compiles few of them.
     compiled: OnceLock<Box<DataRule>>,
+    /// An embedded rule's metadata and requirement IDs, for listings and SARIF, which need
+    /// them for every rule but no rule's paths or checks.
+    meta: OnceLock<Box<RuleMeta>>,
+    requirements: OnceLock<Requirements>,
 }
 
 impl PackRule {
@@ -110,6 +116,8 @@ impl PackRule {
             scopes,
             embedded: None,
             compiled: OnceLock::from(Box::new(rule)),
+            meta: OnceLock::new(),
+            requirements: OnceLock::new(),
         })
     }
 
@@ -127,6 +135,8 @@ impl PackRule {
             scopes,
             embedded: Some(rule),
             compiled: OnceLock::new(),
+            meta: OnceLock::new(),
+            requirements: OnceLock::new(),
         })
     }
 
@@ -140,6 +150,44 @@ impl PackRule {
     /// Whether the rule applies to the release at position `release` in any use case.
     pub fn applies_to_release(&self, release: usize) -> bool {
         self.scopes.iter().any(|s| has(s.versions, release))
+    }
+
+    /// Name, severity and the words shown to users, without compiling the rule.
+    pub fn meta(&self) -> &RuleMeta {
+        match (self.compiled.get(), self.embedded) {
+            (_, Some(rule)) => self.meta.get_or_init(|| {
+                Box::new(RuleMeta {
+                    name: Cow::Borrowed(rule.name),
+                    severity: rule.severity,
+                    summary: Cow::Borrowed(rule.summary),
+                    help: Cow::Borrowed(rule.help),
+                    docs: Cow::Borrowed(rule.docs),
+                })
+            }),
+            (Some(compiled), None) => &compiled.meta,
+            // Every rule is embedded or compiled when it loads.
+            (None, None) => self.meta.get_or_init(|| {
+                Box::new(RuleMeta {
+                    name: self.name.clone(),
+                    severity: Severity::Error,
+                    summary: Cow::Borrowed(""),
+                    help: Cow::Borrowed(""),
+                    docs: Cow::Borrowed(""),
+                })
+            }),
+        }
+    }
+
+    /// The requirement ID the rule implements in each release and use case, without compiling
+    /// the rule.
+    pub fn requirements(&self, spec: &SpecFile) -> &Requirements {
+        match (self.compiled.get(), self.embedded) {
+            (Some(compiled), _) => compiled.requirements(spec),
+            (None, Some(rule)) => self
+                .requirements
+                .get_or_init(|| requirements_of_json(rule.json, spec).unwrap_or_default()),
+            (None, None) => self.requirements.get_or_init(Requirements::default),
+        }
     }
 
     /// The compiled rule, compiling it now if it was deferred.

@@ -138,6 +138,134 @@ pub fn input_kinds<S: AsRef<str>>(applies: Option<&[S]>) -> Result<Vec<InputKind
     }
 }
 
+/// A variant's requirement IDs: `requirement` for all its releases, then `requirements` (version
+/// set → ID), a later entry winning for the releases it names, as masks of releases.
+fn id_masks(
+    spec: &SpecFile,
+    versions: u64,
+    requirement: Option<&String>,
+    requirements: &BTreeMap<String, String>,
+) -> Result<Vec<(u64, String)>, String> {
+    let mut masks = Vec::new();
+    if let Some(id) = requirement {
+        masks.push((versions, id.clone()));
+    }
+    for (set, id) in requirements {
+        let these = spec.mask(std::slice::from_ref(set))?;
+        if these & !versions != 0 {
+            let outside = &spec.versions[(these & !versions).trailing_zeros() as usize].id;
+            return Err(format!(
+                "requirement `{id}` names version {outside}, which the variant does not cover"
+            ));
+        }
+        for (mask, _) in &mut masks {
+            *mask &= !these;
+        }
+        masks.push((these, id.clone()));
+    }
+    masks.retain(|(mask, _)| *mask != 0);
+    Ok(masks)
+}
+
+/// What a variant says about requirement IDs.
+struct VariantIds<'a> {
+    versions: u64,
+    use_cases: &'a [String],
+    /// Releases → ID, from [`id_masks`].
+    ids: &'a [(u64, String)],
+    also: &'a [String],
+}
+
+/// Every (release, use case, ID) the variants name.
+fn requirement_refs<'a>(
+    spec: &SpecFile,
+    variants: impl Iterator<Item = VariantIds<'a>>,
+) -> Requirements {
+    let mut refs = Vec::new();
+    for v in variants {
+        let ids = v.ids.iter().map(|(mask, id)| (*mask, id));
+        let also = v.also.iter().map(|id| (v.versions, id));
+        for (mask, id) in ids.chain(also) {
+            for (i, release) in spec.versions.iter().enumerate() {
+                if !has(mask, i) {
+                    continue;
+                }
+                if v.use_cases.is_empty() {
+                    refs.push(RequirementRef {
+                        version: release.id.clone(),
+                        use_case: None,
+                        id: id.clone(),
+                    });
+                }
+                // A variant may span releases where some of its use cases do not exist yet.
+                for uc in v.use_cases.iter().filter(|u| release.use_cases.contains(u)) {
+                    refs.push(RequirementRef {
+                        version: release.id.clone(),
+                        use_case: Some(uc.clone()),
+                        id: id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Requirements::new(refs)
+}
+
+/// The requirement IDs of a rule given as JSON (an embedded rule), read without compiling its
+/// paths and checks: SARIF lists every rule's IDs.
+pub fn requirements_of_json(json: &str, spec: &SpecFile) -> Result<Requirements, String> {
+    #[derive(Deserialize)]
+    struct Ids {
+        versions: Option<Vec<String>>,
+        use_cases: Option<Vec<String>>,
+        #[serde(default)]
+        requirements: BTreeMap<String, String>,
+        #[serde(default, rename = "variant")]
+        variants: Vec<VariantIdsDef>,
+    }
+    #[derive(Deserialize)]
+    struct VariantIdsDef {
+        versions: Vec<String>,
+        #[serde(default)]
+        use_cases: Vec<String>,
+        requirement: Option<String>,
+        #[serde(default)]
+        requirements: BTreeMap<String, String>,
+        #[serde(default)]
+        also: Vec<String>,
+    }
+    let def: Ids = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let variants = if def.variants.is_empty() {
+        vec![VariantIdsDef {
+            versions: def.versions.unwrap_or_else(|| spec.all_versions()),
+            use_cases: def.use_cases.unwrap_or_default(),
+            requirement: None,
+            requirements: def.requirements,
+            also: Vec::new(),
+        }]
+    } else {
+        def.variants
+    };
+    let mut scoped = Vec::new();
+    for v in &variants {
+        let versions = spec.mask(&v.versions)?;
+        let ids = id_masks(spec, versions, v.requirement.as_ref(), &v.requirements)?;
+        scoped.push((versions, ids));
+    }
+    Ok(requirement_refs(
+        spec,
+        variants
+            .iter()
+            .zip(&scoped)
+            .map(|(v, (versions, ids))| VariantIds {
+                versions: *versions,
+                use_cases: &v.use_cases,
+                ids,
+                also: &v.also,
+            }),
+    ))
+}
+
 impl DataRule {
     pub fn compile(
         def: RuleDef,
@@ -197,25 +325,7 @@ impl DataRule {
         for v in variant_defs {
             v.use_cases.iter().try_for_each(known_use_case)?;
             let versions = spec.mask(&v.versions)?;
-            let mut requirements = Vec::new();
-            if let Some(id) = &v.requirement {
-                requirements.push((versions, id.clone()));
-            }
-            for (set, id) in &v.requirements {
-                let these = spec.mask(std::slice::from_ref(set))?;
-                if these & !versions != 0 {
-                    let outside = spec.versions[(these & !versions).trailing_zeros() as usize]
-                        .id
-                        .as_str();
-                    return Err(format!("requirement `{id}` names version {outside}, which the variant does not cover"));
-                }
-                // A later entry wins for the releases it names, as it did when this was a map.
-                for (mask, _) in &mut requirements {
-                    *mask &= !these;
-                }
-                requirements.push((these, id.clone()));
-            }
-            requirements.retain(|(mask, _)| *mask != 0);
+            let requirements = id_masks(spec, versions, v.requirement.as_ref(), &v.requirements)?;
             let check = match (&v.check, shared) {
                 (None, Some(i)) => i,
                 (overrides, _) => {
@@ -272,35 +382,15 @@ impl DataRule {
     /// worked out on first use: a check only needs the ID of the release at hand.
     pub fn requirements(&self, spec: &SpecFile) -> &Requirements {
         self.requirement_refs.get_or_init(|| {
-            let mut refs = Vec::new();
-            for v in &self.variants {
-                let ids = v.requirements.iter().map(|(mask, id)| (*mask, id));
-                let also = v.also.iter().map(|id| (v.versions, id));
-                for (mask, id) in ids.chain(also) {
-                    for (i, release) in spec.versions.iter().enumerate() {
-                        if !has(mask, i) {
-                            continue;
-                        }
-                        if v.use_cases.is_empty() {
-                            refs.push(RequirementRef {
-                                version: release.id.clone(),
-                                use_case: None,
-                                id: id.clone(),
-                            });
-                        }
-                        // A variant may span releases where some of its use cases do not
-                        // exist yet.
-                        for uc in v.use_cases.iter().filter(|u| release.use_cases.contains(u)) {
-                            refs.push(RequirementRef {
-                                version: release.id.clone(),
-                                use_case: Some(uc.clone()),
-                                id: id.clone(),
-                            });
-                        }
-                    }
-                }
-            }
-            Requirements::new(refs)
+            requirement_refs(
+                spec,
+                self.variants.iter().map(|v| VariantIds {
+                    versions: v.versions,
+                    use_cases: &v.use_cases,
+                    ids: &v.requirements,
+                    also: &v.also,
+                }),
+            )
         })
     }
 

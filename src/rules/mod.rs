@@ -15,7 +15,7 @@ mod payload;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
-use crate::profile::rule::DataRule;
+use crate::profile::pack::PackRule;
 use crate::profile::{Profile, ProfileError};
 use bundle_index::BundleIndex;
 use std::borrow::Cow;
@@ -139,8 +139,17 @@ pub struct RuleInfo<'a> {
     pub requirements: &'a Requirements,
     /// The pack file that defines it, or `built-in`.
     pub source: &'a str,
-    pub target: Option<String>,
-    pub pack: Option<&'a DataRule>,
+    pub pack: Option<&'a PackRule>,
+    /// The profile and index of a pack rule, to compile it for [`RuleInfo::target`].
+    profile: Option<(&'a Profile, usize)>,
+}
+
+impl RuleInfo<'_> {
+    /// A pack rule's target as `explain` shows it (this compiles the rule).
+    pub fn target(&self) -> Option<String> {
+        let (profile, i) = self.profile?;
+        profile.rule(i).target_text()
+    }
 }
 
 impl Registry {
@@ -189,17 +198,17 @@ impl Registry {
                 meta,
                 requirements: &NO_REQUIREMENTS,
                 source: "built-in",
-                target: None,
                 pack: None,
+                profile: None,
             },
             RuleRef::Pack(i) => {
-                let rule = self.profile.rule(i);
+                let rule = &self.profile.rules[i];
                 RuleInfo {
-                    meta: &rule.meta,
+                    meta: rule.meta(),
                     requirements: rule.requirements(&self.profile.spec),
-                    source: &rule.source,
-                    target: rule.target_text(),
+                    source: &rule.file,
                     pack: Some(rule),
+                    profile: Some((&self.profile, i)),
                 }
             }
         }
