@@ -533,3 +533,41 @@ fn one_bad_value_gives_one_finding_the_pack_rules() {
         "code-not-in-value-set"
     );
 }
+
+#[test]
+fn a_misspelt_resource_type_is_reported_once_not_by_every_reference_to_it() {
+    // `Patinet` is no STU3 type: the structural pass reports it, and the rules about what a
+    // reference must point at (Composition.subject is a Patient) leave it alone.
+    let valid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/valid/1.6.0/consultation-report.json"),
+    )
+    .unwrap();
+    let broken = valid.replacen(
+        "\"resourceType\": \"Patient\"",
+        "\"resourceType\": \"Patinet\"",
+        1,
+    );
+    assert_ne!(broken, valid);
+    let v = validate_stdin(&["--spec", "1.6.0"], &broken);
+    let rules: Vec<&str> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["resource-type-unknown"]);
+    // A real resource of the wrong type is still the reference rule's finding.
+    let wrong = valid.replacen(
+        "\"resourceType\": \"Patient\"",
+        "\"resourceType\": \"Device\"",
+        1,
+    );
+    let v = validate_stdin(&["--spec", "1.6.0"], &wrong);
+    let rules: Vec<&str> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"composition-subject-wrong"), "{rules:?}");
+}

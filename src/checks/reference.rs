@@ -46,9 +46,15 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
             }
             for &reference in &sel.nodes {
                 let target = resolve_node(rule.cx, doc, reference);
+                let concrete = |t| {
+                    let ty = doc.resource_type(t).unwrap_or("");
+                    crate::fhir::defs::stu3().is_concrete_resource_type(ty)
+                };
                 let problem = match target {
-                    // Unresolvable references are `reference-unresolved`'s to report.
+                    // Unresolvable references are `reference-unresolved`'s to report, and a
+                    // resource of no STU3 type (a misspelt `resourceType`) the structural pass's.
                     None => None,
+                    Some(t) if !concrete(t) => None,
                     Some(t) => {
                         let ty = doc.resource_type(t).unwrap_or("");
                         if !types.iter().any(|x| x == ty) {
