@@ -74,7 +74,12 @@ fn uuid(i: usize) -> String {
     format!("00000000-0000-4000-8000-{i:012}")
 }
 
-/// The 1.6.0 sample with `n` Observation entries appended to its payload Bundle.
+/// The List that groups the generated Observations: the spec wants every Observation in a List,
+/// and every List and Observation referenced from a Composition section.
+const LIST: &str = "ffffffff-0000-4000-8000-000000000000";
+
+/// The 1.6.0 sample with `n` Observation entries appended to its payload Bundle, grouped by one
+/// List, all referenced from the Composition's section, so that the message stays valid.
 fn generated_xml(n: usize) -> String {
     let sample = read(SAMPLE_XML);
     let outer = sample.rfind("</Bundle>").expect("outer Bundle closes");
@@ -82,8 +87,48 @@ fn generated_xml(n: usize) -> String {
         .rfind("</Bundle>")
         .expect("payload Bundle closes");
     let line_start = sample[..inner].rfind('\n').map_or(0, |i| i + 1);
-    let mut out = String::with_capacity(sample.len() + n * 900);
-    out.push_str(&sample[..line_start]);
+    let section_end = sample.find("              </section>").expect("a section");
+    let mut out = String::with_capacity(sample.len() + n * 1000);
+    out.push_str(&sample[..section_end]);
+    let section_entry = |id: &str| {
+        format!("                <entry>\n                  <reference value=\"urn:uuid:{id}\"/>\n                </entry>\n")
+    };
+    out.push_str(&section_entry(LIST));
+    for i in 0..n {
+        out.push_str(&section_entry(&uuid(i)));
+    }
+    out.push_str(&sample[section_end..line_start]);
+    out.push_str(&format!(
+        r#"        <entry>
+          <fullUrl value="urn:uuid:{LIST}"/>
+          <resource>
+            <List>
+              <id value="{LIST}"/>
+              <meta>
+                <profile value="https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-List-1"/>
+              </meta>
+              <status value="current"/>
+              <mode value="snapshot"/>
+              <title value="Miscellaneous record"/>
+              <code>
+                <coding>
+                  <system value="http://snomed.info/sct"/>
+                  <code value="826501000000100"/>
+                  <display value="Miscellaneous record"/>
+                </coding>
+              </code>
+              <subject>
+                <reference value="{PATIENT}"/>
+              </subject>
+"#
+    ));
+    for i in 0..n {
+        out.push_str(&format!(
+            "              <entry>\n                <item>\n                  <reference value=\"urn:uuid:{}\"/>\n                </item>\n              </entry>\n",
+            uuid(i)
+        ));
+    }
+    out.push_str("            </List>\n          </resource>\n        </entry>\n");
     for i in 0..n {
         let id = uuid(i);
         out.push_str(&format!(
@@ -123,9 +168,35 @@ fn generated_xml(n: usize) -> String {
 /// The JSON twin of [`generated_xml`].
 fn generated_json(n: usize) -> String {
     let mut v: serde_json::Value = serde_json::from_str(&read(SAMPLE_JSON)).expect("sample");
-    let entries = v["entry"][2]["resource"]["entry"]
+    let payload = &mut v["entry"][2]["resource"]["entry"];
+    let section = payload[0]["resource"]["section"][0]["entry"]
         .as_array_mut()
-        .expect("payload Bundle entries");
+        .expect("the Composition's first section has entries");
+    section.push(serde_json::json!({"reference": format!("urn:uuid:{LIST}")}));
+    section
+        .extend((0..n).map(|i| serde_json::json!({"reference": format!("urn:uuid:{}", uuid(i))})));
+    let entries = payload.as_array_mut().expect("payload Bundle entries");
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| serde_json::json!({"item": {"reference": format!("urn:uuid:{}", uuid(i))}}))
+        .collect();
+    entries.push(serde_json::json!({
+        "fullUrl": format!("urn:uuid:{LIST}"),
+        "resource": {
+            "resourceType": "List",
+            "id": LIST,
+            "meta": {"profile": ["https://fhir.hl7.org.uk/STU3/StructureDefinition/CareConnect-List-1"]},
+            "status": "current",
+            "mode": "snapshot",
+            "title": "Miscellaneous record",
+            "code": {"coding": [{
+                "system": "http://snomed.info/sct",
+                "code": "826501000000100",
+                "display": "Miscellaneous record"
+            }]},
+            "subject": {"reference": PATIENT},
+            "entry": items
+        }
+    }));
     for i in 0..n {
         let id = uuid(i);
         entries.push(serde_json::json!({

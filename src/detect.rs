@@ -173,7 +173,8 @@ impl<'a> Evidence<'a> {
         let message_definition =
             handling_value("MessageDefinition").and_then(|v| doc.child(v, "reference"));
         let local_extension = handling_value("LocalExtension");
-        let index = BundleIndex::new(doc);
+        // The header is an outer entry, so its focus resolves among the outer entries.
+        let index = BundleIndex::outer(doc);
         let payload = header
             .and_then(|h| doc.get(h, "focus.reference"))
             .and_then(|r| index.resolve(doc, r, doc.value(r)?))

@@ -206,7 +206,7 @@ pub fn sender_endpoint_mismatch(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec
 fn sender_ods(message: &Document) -> Option<NodeId> {
     let header = crate::fhir::message_header(message)?;
     let reference = message.get(header, "sender.reference")?;
-    let index = BundleIndex::new(message);
+    let index = BundleIndex::outer(message);
     let entry = index.resolve(message, reference, message.value(reference)?)?;
     let org = index.entries[entry].resource?;
     message

@@ -42,7 +42,7 @@ pub fn response_identifier(doc: &Document) -> Option<NodeId> {
 pub fn level(doc: &Document) -> Option<(&'static str, NodeId)> {
     let header = crate::fhir::message_header(doc)?;
     let reference = doc.get(header, "response.details.reference")?;
-    let index = BundleIndex::new(doc);
+    let index = BundleIndex::outer(doc);
     let entry = index.resolve(doc, reference, doc.value(reference)?)?;
     let outcome = index.entries[entry].resource?;
     let code = doc

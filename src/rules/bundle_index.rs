@@ -25,14 +25,23 @@ pub struct Entry {
 
 impl<'a> BundleIndex<'a> {
     pub fn new(doc: &'a Document) -> Self {
+        let root = doc.root();
+        let bundles = std::iter::once(root).chain(doc.descendants(root));
+        BundleIndex::of(doc, bundles)
+    }
+
+    /// The entries of the outer Bundle only: enough to resolve a reference made from one of
+    /// them (the MessageHeader's focus, say) without walking the whole message.
+    pub fn outer(doc: &'a Document) -> Self {
+        BundleIndex::of(doc, std::iter::once(doc.root()))
+    }
+
+    fn of(doc: &'a Document, nodes: impl Iterator<Item = NodeId>) -> Self {
         let mut entries = Vec::new();
         let mut by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>> = HashMap::new();
         let mut by_node = HashMap::new();
         let root = doc.root();
-        let is_bundle = |n: NodeId| doc.resource_type(n) == Some("Bundle");
-        let bundles = std::iter::once(root)
-            .chain(doc.descendants(root))
-            .filter(|&n| is_bundle(n));
+        let bundles = nodes.filter(|&n| doc.resource_type(n) == Some("Bundle"));
         for bundle in bundles {
             for node in doc.children_named(bundle, "entry") {
                 let full_url = doc.child(node, "fullUrl");
