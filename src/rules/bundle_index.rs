@@ -11,7 +11,9 @@ pub struct BundleIndex<'a> {
     pub entries: Vec<Entry>,
     /// Bundle → fullUrl → entries.
     by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>>,
-    by_node: HashMap<NodeId, usize>,
+    /// Entry index by the `entry` node's index (`u32::MAX` for other nodes): an array, since
+    /// every reference resolution looks up each ancestor of the reference.
+    by_node: Vec<u32>,
     root: NodeId,
 }
 
@@ -39,7 +41,7 @@ impl<'a> BundleIndex<'a> {
     fn of(doc: &'a Document, nodes: impl Iterator<Item = NodeId>) -> Self {
         let mut entries = Vec::new();
         let mut by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>> = HashMap::new();
-        let mut by_node = HashMap::new();
+        let mut by_node = vec![u32::MAX; doc.len()];
         let root = doc.root();
         let bundles = nodes.filter(|&n| doc.resource_type(n) == Some("Bundle"));
         for bundle in bundles {
@@ -53,7 +55,7 @@ impl<'a> BundleIndex<'a> {
                         .or_default()
                         .push(entries.len());
                 }
-                by_node.insert(node, entries.len());
+                by_node[node.index()] = entries.len() as u32;
                 entries.push(Entry {
                     node,
                     bundle,
@@ -82,8 +84,8 @@ impl<'a> BundleIndex<'a> {
     pub fn entry_of(&self, doc: &Document, node: NodeId) -> Option<&Entry> {
         let mut at = doc.parent(node);
         while let Some(n) = at {
-            if let Some(&i) = self.by_node.get(&n) {
-                return Some(&self.entries[i]);
+            if let Some(&i) = self.by_node.get(n.index()).filter(|&&i| i != u32::MAX) {
+                return Some(&self.entries[i as usize]);
             }
             at = doc.parent(n);
         }
