@@ -437,18 +437,38 @@ impl Builder {
     /// Numbers same-named siblings 0..n under every node; run once after the tree is complete.
     fn number_siblings(&mut self, text: &str) {
         use std::collections::HashMap;
-        let mut counts: HashMap<&str, u32> = HashMap::new();
+        /// Distinct names under one parent past which a hash map beats a list.
+        const LIST_MAX: usize = 16;
+        // Parents have few distinct child names and repeated ones mostly follow each other, so
+        // the previous name is tried first and then a short list; a parent with many distinct
+        // names (hostile input) moves to a hash map so that the work stays linear.
+        let mut seen: Vec<(&str, u32)> = Vec::new();
+        let mut many: HashMap<&str, u32> = HashMap::new();
         for p in 0..self.nodes.len() {
-            counts.clear();
+            seen.clear();
+            many.clear();
             let mut next = self.nodes[p].first_child;
             while let Some(c) = next {
                 let name = match self.nodes[c.idx()].name {
                     Str::Src(span) => &text[span.range()],
                     Str::Owned(i) => &self.owned[i as usize],
                 };
-                let slot = counts.entry(name).or_insert(0);
-                self.nodes[c.idx()].index = *slot;
-                *slot += 1;
+                let index = if seen.last().is_some_and(|(last, _)| *last == name) {
+                    let last = seen.len() - 1;
+                    seen[last].1 += 1;
+                    seen[last].1 - 1
+                } else if let Some(i) = seen.iter().position(|(n, _)| *n == name) {
+                    seen[i].1 += 1;
+                    seen[i].1 - 1
+                } else if seen.len() < LIST_MAX {
+                    seen.push((name, 1));
+                    0
+                } else {
+                    let slot = many.entry(name).or_insert(0);
+                    *slot += 1;
+                    *slot - 1
+                };
+                self.nodes[c.idx()].index = index;
                 next = self.nodes[c.idx()].next_sibling;
             }
         }
