@@ -139,3 +139,28 @@ fn mesh_control_files_keep_element_text_as_values() {
         "GPFED_CONSULT_REPORT"
     );
 }
+
+/// Same-named siblings are numbered in order whether or not they follow one another, under a
+/// parent with few distinct child names and under one with many (where the numbering switches
+/// from a list to a hash map).
+#[test]
+fn same_named_siblings_are_numbered_in_order() {
+    for distinct in [3, 40] {
+        let names: Vec<String> = (0..distinct).map(|i| format!("n{i}")).collect();
+        // Each name three times, interleaved: n0 n1 … n0 n1 … n0 n1 …
+        let children: String = (0..3)
+            .flat_map(|_| names.iter().map(|n| format!("<{n} value=\"x\"/>")))
+            .collect();
+        let xml = format!("<Basic xmlns=\"http://hl7.org/fhir\">{children}</Basic>");
+        let parsed = input::parse("t.xml".into(), xml.into_bytes());
+        let doc = parsed.document.expect("parses");
+        let mut expected = std::collections::HashMap::new();
+        for c in doc.children(doc.root()) {
+            let next = expected.entry(doc.name(c).to_string()).or_insert(0u32);
+            assert_eq!(doc.node(c).index, *next, "{} among {distinct}", doc.name(c));
+            *next += 1;
+        }
+        assert_eq!(expected.len(), distinct);
+        assert!(expected.values().all(|&n| n == 3));
+    }
+}
