@@ -436,7 +436,7 @@ impl Builder {
 
     /// Numbers same-named siblings 0..n under every node; run once after the tree is complete.
     fn number_siblings(&mut self, text: &str) {
-        use std::collections::HashMap;
+        use foldhash::{HashMap, HashMapExt as _};
         /// Distinct names under one parent past which a hash map beats a list.
         const LIST_MAX: usize = 16;
         // Parents have few distinct child names and repeated ones mostly follow each other, so

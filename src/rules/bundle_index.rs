@@ -2,7 +2,8 @@
 //! `fullUrl`, and FHIR bundle reference resolution over them.
 
 use crate::document::{Document, NodeId};
-use std::collections::HashMap;
+use foldhash::HashMap;
+use foldhash::HashMapExt as _;
 
 /// Entries of every Bundle in a message (the outer one and nested payload bundles), with their
 /// `fullUrl`s indexed per Bundle: FHIR resolves a reference against the Bundle whose entry

@@ -7,7 +7,7 @@ use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
 use crate::profile::select::resolve_node;
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Which resource type each `<resource>-not-in-section` rule looks after.
 const SECTION_RULES: &[(&str, &str)] = &[

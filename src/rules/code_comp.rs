@@ -11,7 +11,7 @@ use super::payload::{
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Resources of `resource_type` in the payload that no section entry references.
 fn unreferenced(cx: &Context<'_>, view: &SectionView, resource_type: &str) -> Vec<NodeId> {

@@ -5,7 +5,7 @@
 
 use super::Context;
 use crate::document::{Document, NodeId};
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// The payload Bundle: the entry resource `MessageHeader.focus` resolves to, when it is a Bundle.
 pub fn payload(cx: &Context<'_>) -> Option<NodeId> {
