@@ -1,6 +1,7 @@
 //! Rule packs as data: loading `profiles/` (embedded at build time, or `--profiles DIR`),
-//! checking each pack file against `profiles/pack.schema.json`, and compiling every rule's
-//! target path and check once, before any input is read.
+//! checking each pack file against `profiles/pack.schema.json`, and compiling each rule's
+//! target path and check once: a pack read from disk as it loads, an embedded rule when a
+//! document first needs it (see [`pack`]).
 //!
 //! Layout: `spec.toml` (releases, models, use cases), `aliases.toml` (named paths shared by
 //! every pack, such as `MH` for the MessageHeader), `packs/**/*.toml` (rules),

@@ -108,7 +108,7 @@ impl PackRule {
                 .collect::<Result<_, _>>()?
         };
         let kinds = kind_bits(&input_kinds(def.applies.as_deref())?);
-        let rule = DataRule::compile(def, aliases, spec, file)?;
+        let rule = DataRule::compile(def, aliases, spec)?;
         Ok(PackRule {
             name: Cow::Owned(rule.meta.name.to_string()),
             file: Cow::Owned(file.to_string()),
@@ -207,7 +207,7 @@ impl PackRule {
         def.summary = Cow::Borrowed(rule.summary);
         def.help = Cow::Borrowed(rule.help);
         def.docs = Cow::Borrowed(rule.docs);
-        let compiled = DataRule::compile(def, aliases, spec, &self.file)?;
+        let compiled = DataRule::compile(def, aliases, spec)?;
         // Two threads may both compile a rule first needed at once; one result is kept.
         Ok(self.compiled.get_or_init(|| Box::new(compiled)))
     }

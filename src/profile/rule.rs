@@ -105,8 +105,6 @@ pub struct DataRule {
     missing_message: Option<String>,
     variants: Vec<Variant>,
     checks: Vec<Check>,
-    /// The pack file that defines it (for `explain`).
-    pub source: String,
 }
 
 const KINDS: &[(&str, InputKind)] = &[
@@ -271,7 +269,6 @@ impl DataRule {
         def: RuleDef,
         aliases: &HashMap<String, String>,
         spec: &SpecFile,
-        source: &str,
     ) -> Result<DataRule, String> {
         if !is_kebab(&def.name) {
             return Err("the name must be kebab-case (lower-case words joined by `-`)".into());
@@ -374,7 +371,6 @@ impl DataRule {
             missing_message: def.missing_message,
             variants,
             checks,
-            source: source.to_string(),
         })
     }
 
