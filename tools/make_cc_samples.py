@@ -32,7 +32,6 @@ Owned files: the two extra valid samples and every `.json`/`.xml` under
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import subprocess
@@ -569,48 +568,12 @@ def verify(binary: str, files: list[Planned]) -> list[str]:
             [binary, *pins, "--format", "json", rel(f.path)], cwd=ROOT, capture_output=True, text=True
         )
         report = json.loads(out.stdout)["files"][0]
-        findings = report["findings"]
-        got = [x["rule"] for x in findings]
-        if f.rule is None:
-            if findings:
-                problems.append(f"{rel(f.path)}: expected no findings, got {got}")
-        else:
-            if f.rule not in got:
-                problems.append(f"{rel(f.path)}: `{f.rule}` not reported, got {got}")
-            others = [r for r in got if r != f.rule]
-            if others:
-                problems.append(f"{rel(f.path)}: also reported {others}")
-        stem = rel(f.path).rsplit(".", 1)[0]
-        key = [(x["rule"], x["location"], x.get("requirement"), x["severity"]) for x in findings]
-        if stem in keys and keys[stem] != key:
-            problems.append(f"{stem}: JSON and XML twins differ: {keys[stem]} vs {key}")
-        keys[stem] = key
+        problems += ms.judge(f.path, f.rule, None, report, keys)
     return problems
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
-    ap.add_argument("--verify", metavar="BINARY", help="run gpcm-validate on every owned sample")
-    args = ap.parse_args()
-
-    files, problems = plan()
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 1
-    stale = stale_files(files)
-    if not ms.sync(files, stale, sorted({p.parent for p in stale}), args.check, "make_cc_samples.py"):
-        return 1
-
-    if args.verify:
-        bad = verify(args.verify, files)
-        for p in bad:
-            print(f"verify: {p}", file=sys.stderr)
-        if bad:
-            return 1
-        print(f"verified {len(files)} files with {args.verify}", file=sys.stderr)
-    return 0
+    return ms.run(__doc__, "make_cc_samples.py", plan, stale_files, ms.stale_dirs, verify)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ file there that the catalogue does not produce is stale, and a normal run delete
 
 from __future__ import annotations
 
-import argparse
 import copy
 import sys
 import tomllib
@@ -769,28 +768,7 @@ def stale_files(files: list[ms.Planned]) -> list[Path]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
-    ap.add_argument("--verify", metavar="BINARY", help="run gpcm-validate on every owned sample")
-    args = ap.parse_args()
-
-    files, problems = plan()
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 1
-    stale = stale_files(files)
-    if not ms.sync(files, stale, sorted({p.parent for p in stale}), args.check, "make_clin1_samples.py"):
-        return 1
-
-    if args.verify:
-        bad = ms.verify(args.verify, files)
-        for p in bad:
-            print(f"verify: {p}", file=sys.stderr)
-        if bad:
-            return 1
-        print(f"verified {len(files)} files with {args.verify}", file=sys.stderr)
-    return 0
+    return ms.run(__doc__, "make_clin1_samples.py", plan, stale_files, ms.stale_dirs, ms.verify)
 
 
 if __name__ == "__main__":

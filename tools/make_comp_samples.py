@@ -35,7 +35,6 @@ stale: `--check` fails on it and a normal run deletes it.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import struct
@@ -808,28 +807,7 @@ def stale_files(files: list[ms.Planned]) -> list[Path]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
-    ap.add_argument("--verify", metavar="BINARY", help="run gpcm-validate on every owned sample")
-    args = ap.parse_args()
-
-    files, problems = plan()
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 1
-    stale = stale_files(files)
-    if not ms.sync(files, stale, owned_dirs(), args.check, "make_comp_samples.py"):
-        return 1
-
-    if args.verify:
-        bad = ms.verify(args.verify, files)
-        for p in bad:
-            print(f"verify: {p}", file=sys.stderr)
-        if bad:
-            return 1
-        print(f"verified {len(files)} files with {args.verify}", file=sys.stderr)
-    return 0
+    return ms.run(__doc__, "make_comp_samples.py", plan, stale_files, lambda files, stale: owned_dirs(), ms.verify)
 
 
 if __name__ == "__main__":

@@ -1132,24 +1132,34 @@ def verify(binary: str, files: list[Planned]) -> list[str]:
             text=True,
         )
         report = json.loads(out.stdout)["files"][0]
-        findings = report["findings"]
-        got = [x["rule"] for x in findings]
-        if f.rule is None:
-            if findings:
-                problems.append(f"{rel(f.path)}: expected no findings, got {got}")
-        else:
-            if f.rule not in got:
-                problems.append(f"{rel(f.path)}: `{f.rule}` not reported, got {got}")
-            others = [r for r in got if r != f.rule]
-            if others:
-                problems.append(f"{rel(f.path)}: also reported {others}")
-        if report.get("spec") != f.release:
-            problems.append(f"{rel(f.path)}: validated as {report.get('spec')}, not {f.release}")
-        stem = rel(f.path).rsplit(".", 1)[0]
-        key = [(x["rule"], x["location"], x.get("requirement"), x["severity"]) for x in findings]
-        if stem in keys and keys[stem] != key:
-            problems.append(f"{stem}: JSON and XML twins differ: {keys[stem]} vs {key}")
-        keys[stem] = key
+        problems += judge(f.path, f.rule, f.release, report, keys)
+    return problems
+
+
+def judge(path: Path, rule: str | None, release: str | None, report: dict, keys: dict) -> list[str]:
+    """What `--verify` says of one sample's JSON report: a valid sample (`rule` None) has no
+    findings; an invalid one reports its rule and nothing else; it was validated as `release`
+    (when given); and its JSON and XML twins give the same findings (`keys` remembers the first
+    twin's)."""
+    problems = []
+    findings = report["findings"]
+    got = [x["rule"] for x in findings]
+    if rule is None:
+        if findings:
+            problems.append(f"{rel(path)}: expected no findings, got {got}")
+    else:
+        if rule not in got:
+            problems.append(f"{rel(path)}: `{rule}` not reported, got {got}")
+        others = [r for r in got if r != rule]
+        if others:
+            problems.append(f"{rel(path)}: also reported {others}")
+    if release is not None and report.get("spec") != release:
+        problems.append(f"{rel(path)}: validated as {report.get('spec')}, not {release}")
+    stem = rel(path).rsplit(".", 1)[0]
+    key = [(x["rule"], x["location"], x.get("requirement"), x["severity"]) for x in findings]
+    if stem in keys and keys[stem] != key:
+        problems.append(f"{stem}: JSON and XML twins differ: {keys[stem]} vs {key}")
+    keys[stem] = key
     return problems
 
 
@@ -1284,21 +1294,29 @@ def sync(files: list, stale: list[Path], dirs: list[Path], check: bool, script: 
     return True
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(doc: str, script: str, plan, stale_files, dirs, verify, add_args=None, before=None) -> int:
+    """The command line every sample generator shares. `plan()` gives the owned files and the
+    problems found planning them; `stale_files(files)` the owned files no longer planned;
+    `dirs(files, stale)` the directories whose empty subdirectories are removed;
+    `verify(binary, files)` the problems `--verify` finds. `add_args(parser)` adds a
+    generator's own options and `before(args)` acts on them before planning, returning
+    problems of its own."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
     ap.add_argument("--verify", metavar="BINARY", help="run gpcm-validate on every owned sample")
+    if add_args:
+        add_args(ap)
     args = ap.parse_args()
 
-    problems = check_hand_written()
+    problems = before(args) if before else []
     files, planning = plan()
     problems += planning
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
         return 1
-
-    if not sync(files, stale_files(files), owned_dirs(), args.check, "make_samples.py"):
+    stale = stale_files(files)
+    if not sync(files, stale, dirs(files, stale), args.check, script):
         return 1
 
     if args.verify:
@@ -1311,6 +1329,22 @@ def main() -> int:
     return 0
 
 
+def stale_dirs(files: list, stale: list[Path]) -> list[Path]:
+    """`dirs` for `run`: the directories that held stale files."""
+    return sorted({p.parent for p in stale})
+
+
+def main() -> int:
+    return run(
+        __doc__,
+        "make_samples.py",
+        plan,
+        stale_files,
+        lambda files, stale: owned_dirs(),
+        verify,
+        before=lambda args: check_hand_written(),
+    )
+
+
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -60,10 +60,11 @@ from make_samples import (  # noqa: E402  (the sibling module, found through sys
     Num,
     load_json,
     put,
+    judge,
     rel,
-    sync,
     release_order,
     remap_ids,
+    run,
     to_json,
     to_xml,
     variant_applies,
@@ -870,54 +871,22 @@ def verify(binary: str, files: list[Planned]) -> list[str]:
     keys: dict[str, list] = {}
     for f in files:
         report = run_validator(binary, f.release, rel(f.path))
-        findings = report["findings"]
-        got = [x["rule"] for x in findings]
-        if f.rule is None:
-            if findings:
-                problems.append(f"{rel(f.path)}: expected no findings, got {got}")
-        else:
-            if f.rule not in got:
-                problems.append(f"{rel(f.path)}: `{f.rule}` not reported, got {got}")
-            others = [r for r in got if r != f.rule]
-            if others:
-                problems.append(f"{rel(f.path)}: also reported {others}")
-        if report.get("spec") != f.release:
-            problems.append(f"{rel(f.path)}: validated as {report.get('spec')}, not {f.release}")
-        stem = rel(f.path).rsplit(".", 1)[0]
-        key = [(x["rule"], x["location"], x.get("requirement"), x["severity"]) for x in findings]
-        if stem in keys and keys[stem] != key:
-            problems.append(f"{stem}: JSON and XML twins differ: {keys[stem]} vs {key}")
-        keys[stem] = key
+        problems += judge(f.path, f.rule, f.release, report, keys)
     return problems
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 on any difference")
-    ap.add_argument("--verify", metavar="BINARY", help="run gpcm-validate on every owned sample")
-    ap.add_argument("--profiles", metavar="DIR", help="with --verify: load the rule packs from DIR "
-                    "(`profiles`, to try pack edits without rebuilding)")
-    args = ap.parse_args()
-    if args.profiles:
-        PROFILES.extend(["--profiles", args.profiles])
+    def add_args(ap: argparse.ArgumentParser) -> None:
+        ap.add_argument("--profiles", metavar="DIR", help="with --verify: load the rule packs from "
+                        "DIR (`profiles`, to try pack edits without rebuilding)")
 
-    files, problems = plan()
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 1
+    def before(args: argparse.Namespace) -> list[str]:
+        if args.profiles:
+            PROFILES.extend(["--profiles", args.profiles])
+        return []
 
-    if not sync(files, stale_files(files), owned_dirs(), args.check, "make_task_samples.py"):
-        return 1
-
-    if args.verify:
-        bad = verify(args.verify, files)
-        for p in bad:
-            print(f"verify: {p}", file=sys.stderr)
-        if bad:
-            return 1
-        print(f"verified {len(files)} files with {args.verify}", file=sys.stderr)
-    return 0
+    return run(__doc__, "make_task_samples.py", plan, stale_files,
+               lambda files, stale: owned_dirs(), verify, add_args, before)
 
 
 if __name__ == "__main__":
