@@ -488,6 +488,16 @@ fn response_codes_match_the_official_code_system() {
 }
 
 /// Validates `text` given on stdin with `args`, returning the JSON report.
+/// The rules of the first file's findings in a JSON report, in order.
+fn rule_names(report: &Value) -> Vec<&str> {
+    report["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
+
 fn validate_stdin(args: &[&str], text: &str) -> Value {
     let mut child = bin()
         .args(args)
@@ -516,12 +526,7 @@ fn one_bad_value_gives_one_finding_the_pack_rules() {
     let broken = valid.replacen("\"type\": \"message\"", "\"type\": \"mesage\"", 1);
     assert_ne!(broken, valid);
     let v = validate_stdin(&["--spec", "1.6.0"], &broken);
-    let rules: Vec<&str> = v["files"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rule_names(&v);
     assert_eq!(rules, ["bundle-type-not-message"]);
     // Without the pack rule the STU3 binding still reports the value.
     let v = validate_stdin(
@@ -549,12 +554,7 @@ fn a_misspelt_resource_type_is_reported_once_not_by_every_reference_to_it() {
     );
     assert_ne!(broken, valid);
     let v = validate_stdin(&["--spec", "1.6.0"], &broken);
-    let rules: Vec<&str> = v["files"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rule_names(&v);
     assert_eq!(rules, ["resource-type-unknown"]);
     // A real resource of the wrong type is still the reference rule's finding.
     let wrong = valid.replacen(
@@ -563,11 +563,6 @@ fn a_misspelt_resource_type_is_reported_once_not_by_every_reference_to_it() {
         1,
     );
     let v = validate_stdin(&["--spec", "1.6.0"], &wrong);
-    let rules: Vec<&str> = v["files"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rule_names(&v);
     assert!(rules.contains(&"composition-subject-wrong"), "{rules:?}");
 }

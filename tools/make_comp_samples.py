@@ -798,12 +798,7 @@ def owned_dirs() -> list[Path]:
 
 
 def stale_files(files: list[ms.Planned]) -> list[Path]:
-    wanted = {f.path for f in files}
-    stale = []
-    for d in owned_dirs():
-        if d.is_dir():
-            stale += [p for p in sorted(d.rglob("*")) if p.is_file() and p.suffix in (".json", ".xml") and p not in wanted]
-    return stale
+    return ms.stale_in(files, owned_dirs(), recursive=True)
 
 
 def main() -> int:

@@ -1061,17 +1061,24 @@ def owned_dirs() -> list[Path]:
     return dirs
 
 
-def stale_files(files: list[Planned]) -> list[Path]:
+def stale_in(files: list, dirs: list[Path], recursive: bool = False) -> list[Path]:
+    """Sample files (`.json`, `.xml`) in `dirs` (and below them, when `recursive`) that no
+    planned file is: what a generator removes from the directories it owns."""
     wanted = {f.path for f in files}
     stale = []
-    for d in owned_dirs():
+    for d in dirs:
         if d.is_dir():
+            found = d.rglob("*") if recursive else d.iterdir()
             stale += [
                 p
-                for p in sorted(d.iterdir())
+                for p in sorted(found)
                 if p.is_file() and p.suffix in (".json", ".xml") and p not in wanted
             ]
     return stale
+
+
+def stale_files(files: list[Planned]) -> list[Path]:
+    return stale_in(files, owned_dirs())
 
 
 def check_hand_written() -> list[str]:

@@ -65,6 +65,7 @@ from make_samples import (  # noqa: E402  (the sibling module, found through sys
     release_order,
     remap_ids,
     run,
+    stale_in,
     to_json,
     to_xml,
     variant_applies,
@@ -834,16 +835,7 @@ def owned_dirs() -> list[Path]:
 
 
 def stale_files(files: list[Planned]) -> list[Path]:
-    wanted = {f.path for f in files}
-    stale = []
-    for d in owned_dirs():
-        if d.is_dir():
-            stale += [
-                p
-                for p in sorted(d.iterdir())
-                if p.is_file() and p.suffix in (".json", ".xml") and p not in wanted
-            ]
-    return stale
+    return stale_in(files, owned_dirs())
 
 
 PROFILES: list[str] = []  # `--profiles DIR` for the validator, when given
