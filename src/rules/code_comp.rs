@@ -6,7 +6,7 @@
 //! bound to its rule by name in [`super::code::CODE_CHECKS`].
 
 use super::payload::{
-    composition, payload, payload_resources, section_view, sections, targets, SectionView,
+    payload, payload_composition, payload_resources, section_view, sections, targets, SectionView,
 };
 use super::Context;
 use crate::document::{Document, NodeId};
@@ -174,11 +174,7 @@ const NOT_GROUPED: &[&str] = &[
 /// items of a List a section references, or all entries of one section.
 pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(payload) = payload(cx) else {
-        return;
-    };
-    let resources = payload_resources(doc, payload);
-    let Some(comp) = composition(doc, &resources) else {
+    let Some((resources, comp)) = payload_composition(cx) else {
         return;
     };
     // Which sections reference each resource directly.
@@ -241,11 +237,7 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
 /// whose payload makes the Encounter mandatory, always).
 pub fn composition_encounter_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(payload) = payload(cx) else {
-        return;
-    };
-    let resources = payload_resources(doc, payload);
-    let Some(comp) = composition(doc, &resources) else {
+    let Some((resources, comp)) = payload_composition(cx) else {
         return;
     };
     if doc.child(comp, "encounter").is_some() {
@@ -284,10 +276,7 @@ fn is_resource(doc: &Document, resource: NodeId) -> bool {
 /// also report targets that are no valid resource, which the structural rules report.)
 pub fn composition_encounter_wrong(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some(payload) = payload(cx) else {
-        return;
-    };
-    let Some(comp) = composition(doc, &payload_resources(doc, payload)) else {
+    let Some((_, comp)) = payload_composition(cx) else {
         return;
     };
     let Some(encounter) = doc.child(comp, "encounter") else {

@@ -26,11 +26,19 @@ pub fn payload_resources(doc: &Document, payload: NodeId) -> Vec<NodeId> {
 }
 
 /// The payload's Composition (the first one, as the `COMP` alias finds it).
-pub fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
+fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
     resources
         .iter()
         .copied()
         .find(|&r| doc.resource_type(r) == Some("Composition"))
+}
+
+/// The payload's entry resources and its Composition; `None` without either, which other rules
+/// report.
+pub fn payload_composition(cx: &Context<'_>) -> Option<(Vec<NodeId>, NodeId)> {
+    let resources = payload_resources(cx.doc, payload(cx)?);
+    let comp = composition(cx.doc, &resources)?;
+    Some((resources, comp))
 }
 
 /// Every entry resource a literal reference under `reference` (a Reference element) can mean.
@@ -77,8 +85,7 @@ pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
     cx.section_view
         .get_or_init(|| {
             let doc = cx.doc;
-            let resources = payload_resources(doc, payload(cx)?);
-            let comp = composition(doc, &resources)?;
+            let (resources, comp) = payload_composition(cx)?;
             let referenced = sections(doc, comp)
                 .into_iter()
                 .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
