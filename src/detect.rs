@@ -11,9 +11,6 @@ use crate::rules::bundle_index::BundleIndex;
 use crate::rules::SpecContext;
 use std::borrow::Cow::Borrowed as B;
 
-const HANDLING: &str =
-    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
-
 pub static SPEC_VERSION_ASSUMED: RuleMeta = RuleMeta {
     name: B("spec-version-assumed"),
     severity: Severity::Information,
@@ -159,17 +156,7 @@ impl<'a> Evidence<'a> {
     fn read(doc: &'a Document) -> Self {
         let root = doc.root();
         let header = crate::fhir::message_header(doc);
-        let handling_value = |key: &str| -> Option<NodeId> {
-            let h = header?;
-            let ext = doc
-                .children_named(h, "extension")
-                .find(|&e| doc.get_value(e, "url") == Some(HANDLING))?;
-            let keyed = doc
-                .children_named(ext, "extension")
-                .find(|&e| doc.get_value(e, "url") == Some(key))?;
-            doc.children(keyed)
-                .find(|&c| doc.name(c).starts_with("value"))
-        };
+        let handling_value = |key: &str| crate::fhir::handling_value(doc, key);
         let message_definition =
             handling_value("MessageDefinition").and_then(|v| doc.child(v, "reference"));
         let local_extension = handling_value("LocalExtension");

@@ -224,17 +224,6 @@ fn embedded_json_matches_the_toml_packs() {
     assert_eq!(summary(&from_toml), summary(&from_json));
     // A run decides from `build.rs`'s literals which embedded rules to compile; they must say
     // what the compiled pack says.
-    use gpcm_validate::input::InputKind::*;
-    let kinds = [
-        Message,
-        Response,
-        MeshControl,
-        MeshHeaders,
-        MeshAckControl,
-        MeshAckHeaders,
-        MeshReport,
-        FhirResource,
-    ];
     let lazy = Profile::embedded_where(|_| true).unwrap();
     let mut checked = 0;
     for (i, rule) in lazy.rules.iter().enumerate() {
@@ -260,7 +249,7 @@ fn embedded_json_matches_the_toml_packs() {
                 rule.name,
                 release.id
             );
-            for kind in kinds {
+            for &(_, kind) in gpcm_validate::profile::rule::KINDS {
                 for uc in &lazy.spec.use_cases {
                     assert_eq!(
                         rule.applies(kind, r, &uc.id),

@@ -14,3 +14,21 @@ pub fn message_header(doc: &Document) -> Option<NodeId> {
         .filter_map(|e| doc.child(e, "resource"))
         .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
 }
+
+/// The ITK3 handling-specification extension (Extension-ITK-MessageHandling-2).
+pub const HANDLING: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
+
+/// The value node of a handling-specification key (`MessageDefinition`, `LocalExtension`,
+/// `SenderReference`, …) of the message's MessageHeader.
+pub fn handling_value(doc: &Document, key: &str) -> Option<NodeId> {
+    let header = message_header(doc)?;
+    let ext = doc
+        .children_named(header, "extension")
+        .find(|&e| doc.get_value(e, "url") == Some(HANDLING))?;
+    let keyed = doc
+        .children_named(ext, "extension")
+        .find(|&e| doc.get_value(e, "url") == Some(key))?;
+    doc.children(keyed)
+        .find(|&c| doc.name(c).starts_with("value"))
+}

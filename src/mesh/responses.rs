@@ -11,22 +11,6 @@ use crate::finding::{Finding, RuleMeta};
 use crate::rules::bundle_index::BundleIndex;
 use crate::rules::Context;
 
-const HANDLING: &str =
-    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
-
-/// The value node of a handling-specification key of the message's MessageHeader.
-pub fn handling_value(doc: &Document, key: &str) -> Option<NodeId> {
-    let header = crate::fhir::message_header(doc)?;
-    let ext = doc
-        .children_named(header, "extension")
-        .find(|&e| doc.get_value(e, "url") == Some(HANDLING))?;
-    let keyed = doc
-        .children_named(ext, "extension")
-        .find(|&e| doc.get_value(e, "url") == Some(key))?;
-    doc.children(keyed)
-        .find(|&c| doc.name(c).starts_with("value"))
-}
-
 /// `MessageHeader.id` of a message.
 pub fn header_id(doc: &Document) -> Option<NodeId> {
     crate::fhir::message_header(doc).and_then(|h| doc.child(h, "id"))
@@ -102,8 +86,8 @@ pub fn sender_reference_mismatch(meta: &RuleMeta, cx: &Context<'_>, out: &mut Ve
     let Some(req) = request(cx) else { return };
     let doc = cx.doc;
     let (Some(mine), Some(theirs)) = (
-        handling_value(doc, "SenderReference"),
-        handling_value(req, "SenderReference"),
+        crate::fhir::handling_value(doc, "SenderReference"),
+        crate::fhir::handling_value(req, "SenderReference"),
     ) else {
         return;
     };

@@ -107,7 +107,8 @@ pub struct DataRule {
     checks: Vec<Check>,
 }
 
-const KINDS: &[(&str, InputKind)] = &[
+/// The input kinds a pack rule can name in `applies`, by name.
+pub const KINDS: &[(&str, InputKind)] = &[
     ("message", InputKind::Message),
     ("response", InputKind::Response),
     ("mesh-control", InputKind::MeshControl),

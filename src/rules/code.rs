@@ -220,9 +220,6 @@ fn full_url_duplicate(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>)
     }
 }
 
-const HANDLING: &str =
-    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-ITK-MessageHandling-2";
-
 /// The six ITK3 handling keys and the value element each must use (`None`: any `value[x]`).
 const HANDLING_KEYS: &[(&str, Option<&str>)] = &[
     ("BusAckRequested", Some("valueBoolean")),
@@ -243,7 +240,7 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
     // A missing or repeated handling extension is `handling-extension-count`'s finding.
     let mut handling = doc
         .children_named(header, "extension")
-        .filter(|&e| doc.get_value(e, "url") == Some(HANDLING));
+        .filter(|&e| doc.get_value(e, "url") == Some(crate::fhir::HANDLING));
     let (Some(ext), None) = (handling.next(), handling.next()) else {
         return;
     };

@@ -14,17 +14,6 @@ use crate::finding::{Finding, RuleMeta};
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const ODS_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 
-/// The Bundle `MessageHeader.focus` names, when it resolves to one.
-fn focus_bundle(cx: &Context<'_>) -> Option<NodeId> {
-    let doc = cx.doc;
-    let header = crate::fhir::message_header(doc)?;
-    let reference = doc.get(header, "focus.reference")?;
-    let entry = cx.bundle.resolve(doc, reference, doc.value(reference)?)?;
-    cx.bundle.entries[entry]
-        .resource
-        .filter(|&r| doc.resource_type(r) == Some("Bundle"))
-}
-
 /// The resources of the payload: the entries of every Bundle an outer entry holds. As in the
 /// pack (`profiles/packs/payload/task.toml`), this does not go through `MessageHeader.focus`,
 /// so that a focus that does not resolve (reported once, by `reference-unresolved`) does not
@@ -96,7 +85,7 @@ pub fn task_count(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
         [] => {
             // Said of the Bundle the focus names; without one, the missing payload is
             // `focus-not-payload-bundle`'s or `reference-unresolved`'s to report.
-            let Some(pb) = focus_bundle(cx) else {
+            let Some(pb) = super::payload::payload(cx) else {
                 return;
             };
             out.push(
