@@ -300,8 +300,8 @@ impl RuleRun<'_> {
             .meta
             .finding(message)
             .at_node_name(self.cx.doc, sel.reached);
-        if let Some(child) = &sel.missing_child {
-            f = f.absent(sel.reached, child.clone());
+        if let Some(child) = sel.missing_child {
+            f = f.absent(sel.reached, child);
         }
         match expected {
             Some(e) => f.label(format!("expected `{e}` in here")),
@@ -310,12 +310,30 @@ impl RuleRun<'_> {
     }
 }
 
-/// Replaces `{name}` placeholders.
+/// Replaces `{name}` placeholders, in one pass; a placeholder without a value stays as written.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (k, v) in vars {
-        out = out.replace(&format!("{{{k}}}"), v);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = vars.iter().find(|(k, _)| *k == name)?;
+            Some((value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -372,5 +390,32 @@ impl Params<'_> {
             Some(_) => Err(format!("`{key}` must be true or false")),
             None => Ok(default),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn fill_replaces_known_placeholders_once() {
+        assert_eq!(
+            fill(
+                "`{value}` is not {expected}",
+                &[("value", "x"), ("expected", "y")]
+            ),
+            "`x` is not y"
+        );
+        // A value from the document is not read as a template.
+        assert_eq!(
+            fill(
+                "{value} then {expected}",
+                &[("value", "{expected}"), ("expected", "e")]
+            ),
+            "{expected} then e"
+        );
+        // Unknown or unclosed placeholders stay as written.
+        assert_eq!(fill("{other} {value", &[("value", "v")]), "{other} {value");
+        assert_eq!(fill("", &[]), "");
     }
 }

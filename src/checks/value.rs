@@ -6,18 +6,23 @@ use crate::profile::select::Selection;
 
 pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Finding>) {
     let doc = rule.cx.doc;
-    let (optional, expected) = match check {
-        Check::Fixed { value, optional } => (*optional, Some(value.clone())),
-        Check::OneOf { values, optional } => (*optional, Some(values.join("`, `"))),
-        Check::Pattern {
-            source, optional, ..
-        } => (*optional, Some(source.clone())),
-        Check::NotIn { .. } | Check::MaxLength { .. } => (true, None),
+    let optional = match check {
+        Check::Fixed { optional, .. }
+        | Check::OneOf { optional, .. }
+        | Check::Pattern { optional, .. } => *optional,
+        Check::NotIn { .. } | Check::MaxLength { .. } => true,
         _ => unreachable!("value::run is only called for value checks"),
+    };
+    // What a finding says was expected; only worked out for a finding.
+    let expected = || match check {
+        Check::Fixed { value, .. } => Some(value.clone()),
+        Check::OneOf { values, .. } => Some(values.join("`, `")),
+        Check::Pattern { source, .. } => Some(source.clone()),
+        _ => None,
     };
     if sel.nodes.is_empty() {
         if !optional {
-            out.push(rule.missing(sel, expected.as_deref()));
+            out.push(rule.missing(sel, expected().as_deref()));
         }
         return;
     }
@@ -52,6 +57,7 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
             _ => None,
         };
         if let Some(label) = bad_label {
+            let expected = expected();
             let max_text;
             let mut vars = vec![
                 ("found", found),

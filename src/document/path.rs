@@ -5,27 +5,32 @@ use super::{Document, NodeId, NodeKind};
 impl Document {
     /// The literal path of a node, built by walking up the parents only when a finding needs it.
     pub fn location(&self, id: NodeId) -> String {
-        let mut segments = Vec::new();
+        use std::fmt::Write as _;
+        let mut chain = Vec::new();
         let mut at = Some(id);
         while let Some(n) = at {
+            chain.push(n);
+            at = self.node(n).parent;
+        }
+        let mut out = String::new();
+        for &n in chain.iter().rev() {
             let node = self.node(n);
             match node.parent {
-                None => segments.push(match node.kind {
-                    NodeKind::Resource => self.resource_type(n).unwrap_or("").to_string(),
-                    NodeKind::Element => self.name(n).to_string(),
+                None => out.push_str(match node.kind {
+                    NodeKind::Resource => self.resource_type(n).unwrap_or(""),
+                    NodeKind::Element => self.name(n),
                 }),
                 Some(parent) => {
+                    out.push('.');
+                    out.push_str(self.name(n));
                     if self.is_repeated(parent, n) {
-                        segments.push(format!("{}[{}]", self.name(n), node.index));
-                    } else {
-                        segments.push(self.name(n).to_string());
+                        // Writing to a String cannot fail.
+                        let _ = write!(out, "[{}]", node.index);
                     }
                 }
             }
-            at = node.parent;
         }
-        segments.reverse();
-        segments.join(".")
+        out
     }
 
     /// Whether a child is one of a list: an array member in JSON, or an element that the STU3

@@ -440,7 +440,7 @@ impl Rule for DataRule {
             (Some(scope), Some(path)) => {
                 let sel = scope.eval(cx);
                 if !sel.unresolved {
-                    for node in sel.nodes {
+                    for &node in &sel.nodes {
                         check.run(&run, &path.eval_from(cx, node), out);
                     }
                 }
@@ -449,7 +449,7 @@ impl Rule for DataRule {
             (_, None) => check.run(
                 &run,
                 &crate::profile::select::Selection {
-                    nodes: Vec::new(),
+                    nodes: Default::default(),
                     reached: cx.doc.root(),
                     missing_child: None,
                     unresolved: false,

@@ -15,6 +15,7 @@ use crate::rules::Context;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::rc::Rc;
 use std::sync::Mutex;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -45,17 +46,59 @@ pub struct Path {
 }
 
 /// The nodes a path selects, and how far it got when it selected nothing.
-pub struct Selection {
-    pub nodes: Vec<NodeId>,
+pub struct Selection<'p> {
+    pub nodes: Nodes,
     /// The deepest node reached on the way: where a missing element is reported.
     pub reached: NodeId,
     /// The child name the path looked for under `reached` and did not find.
-    pub missing_child: Option<String>,
+    pub missing_child: Option<&'p str>,
     /// The path stopped at a `resolve()` that found no single entry, or at an `ofType()` that
     /// found another kind of resource: the target's absence is then another rule's finding
     /// (`reference-unresolved`, `message-header-not-first`, the rule about what a reference
     /// must point at), not this one's.
     pub unresolved: bool,
+}
+
+/// Nodes a path selected, in order. Most selections hold one node (the MessageHeader, the
+/// Composition, a code), which is kept inline; longer lists are shared with the document's
+/// [`PathCache`] instead of copied out of it for every rule that starts alike.
+#[derive(Clone, Debug, Default)]
+pub enum Nodes {
+    #[default]
+    None,
+    One(NodeId),
+    Many(Rc<[NodeId]>),
+}
+
+impl Nodes {
+    fn from_slice(nodes: &[NodeId]) -> Nodes {
+        match nodes {
+            [] => Nodes::None,
+            [one] => Nodes::One(*one),
+            many => Nodes::Many(many.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for Nodes {
+    type Target = [NodeId];
+
+    fn deref(&self) -> &[NodeId] {
+        match self {
+            Nodes::None => &[],
+            Nodes::One(one) => std::slice::from_ref(one),
+            Nodes::Many(many) => many,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Nodes {
+    type Item = &'a NodeId;
+    type IntoIter = std::slice::Iter<'a, NodeId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 impl Path {
@@ -99,28 +142,27 @@ impl Path {
     }
 
     /// Evaluates from the document root; a union keeps each branch's nodes in branch order.
-    pub fn eval(&self, cx: &Context<'_>) -> Selection {
+    pub fn eval(&self, cx: &Context<'_>) -> Selection<'_> {
         self.eval_from(cx, cx.doc.root())
     }
 
     /// Evaluates from `start`: the document root for a rooted path, any node for a relative one.
-    pub fn eval_from(&self, cx: &Context<'_>, start: NodeId) -> Selection {
-        let mut all = Vec::new();
-        let mut first: Option<Selection> = None;
-        let mut unresolved = false;
-        for (steps, prefixes) in self.branches.iter().zip(&self.prefixes) {
+    pub fn eval_from(&self, cx: &Context<'_>, start: NodeId) -> Selection<'_> {
+        let mut branches = self.branches.iter().zip(&self.prefixes);
+        let (steps, prefixes) = branches.next().expect("a path has at least one branch");
+        let mut first = eval_branch(steps, prefixes, cx, start);
+        let mut rest = branches.peekable();
+        if rest.peek().is_none() {
+            return first;
+        }
+        let mut all = first.nodes.to_vec();
+        for (steps, prefixes) in rest {
             let sel = eval_branch(steps, prefixes, cx, start);
-            unresolved |= sel.unresolved;
-            all.extend(sel.nodes.iter().copied());
-            first.get_or_insert(sel);
+            first.unresolved |= sel.unresolved;
+            all.extend_from_slice(&sel.nodes);
         }
-        let first = first.expect("a path has at least one branch");
-        Selection {
-            nodes: all,
-            reached: first.reached,
-            missing_child: first.missing_child,
-            unresolved,
-        }
+        first.nodes = Nodes::from_slice(&all);
+        first
     }
 }
 
@@ -207,58 +249,77 @@ impl Hasher for WordHash {
 /// walked from the root once per document, not once per rule. Only non-empty selections are
 /// kept; the step that selects nothing is evaluated again so that it says what is missing.
 #[derive(Default)]
-pub struct PathCache(RefCell<Vec<Option<Vec<NodeId>>>>);
+pub struct PathCache {
+    selected: RefCell<Vec<Nodes>>,
+    /// The buffer a step's nodes are gathered in, reused by every evaluation.
+    scratch: RefCell<Vec<NodeId>>,
+}
 
 impl PathCache {
-    fn get(&self, id: u32) -> Option<Vec<NodeId>> {
-        self.0.borrow().get(id as usize).cloned().flatten()
+    fn get(&self, id: u32) -> Option<Nodes> {
+        match self.selected.borrow().get(id as usize) {
+            None | Some(Nodes::None) => None,
+            Some(hit) => Some(hit.clone()),
+        }
     }
 
-    fn put(&self, id: u32, nodes: &[NodeId]) {
-        let mut cache = self.0.borrow_mut();
+    fn put(&self, id: u32, nodes: &Nodes) {
+        let mut cache = self.selected.borrow_mut();
         let id = id as usize;
         if cache.len() <= id {
-            cache.resize(id + 1, None);
+            // Ids are shared by every loaded path, so the cache grows to the largest id seen.
+            cache.resize(id + 1, Nodes::None);
         }
-        cache[id] = Some(nodes.to_vec());
+        cache[id] = nodes.clone();
     }
 }
 
-fn eval_branch(steps: &[Step], prefixes: &[u32], cx: &Context<'_>, start: NodeId) -> Selection {
-    let mut nodes = vec![start];
-    let mut reached = start;
+fn eval_branch<'p>(
+    steps: &'p [Step],
+    prefixes: &[u32],
+    cx: &Context<'_>,
+    start: NodeId,
+) -> Selection<'p> {
+    let mut nodes = Nodes::One(start);
     let mut done = 0;
     // The cache holds what prefixes select from the root; a relative path starts elsewhere.
     let cached = start == cx.doc.root();
-    if let Some((n, hit)) = (1..=steps.len())
-        .rev()
-        .filter(|_| cached)
-        .find_map(|n| cx.path_cache.get(prefixes[n - 1]).map(|hit| (n, hit)))
-    {
-        // As if the first `n` steps had been evaluated just now.
-        reached = hit[0];
-        nodes = hit;
-        done = n;
+    if cached {
+        if let Some((n, hit)) = (1..=steps.len())
+            .rev()
+            .find_map(|n| cx.path_cache.get(prefixes[n - 1]).map(|hit| (n, hit)))
+        {
+            // As if the first `n` steps had been evaluated just now.
+            nodes = hit;
+            done = n;
+        }
     }
+    let mut reached = nodes[0];
+    // Taken, not borrowed, so that an evaluation inside a step could not conflict with it.
+    let mut next = cx.path_cache.scratch.take();
+    let give_back = |next: Vec<NodeId>| *cx.path_cache.scratch.borrow_mut() = next;
     for (step, &prefix) in steps.iter().zip(prefixes).skip(done) {
-        let next = apply(step, cx, &nodes);
+        next.clear();
+        apply(step, cx, &nodes, &mut next);
         if next.is_empty() {
+            give_back(next);
             return Selection {
-                nodes: next,
+                nodes: Nodes::None,
                 reached,
                 missing_child: match step {
-                    Step::Child { name, .. } => Some(name.clone()),
+                    Step::Child { name, .. } => Some(name),
                     _ => None,
                 },
                 unresolved: matches!(step, Step::Resolve | Step::OfType(_)),
             };
         }
+        nodes = Nodes::from_slice(&next);
         if cached {
-            cx.path_cache.put(prefix, &next);
+            cx.path_cache.put(prefix, &nodes);
         }
         reached = next[0];
-        nodes = next;
     }
+    give_back(next);
     Selection {
         nodes,
         reached,
@@ -372,16 +433,12 @@ fn is_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
+/// Appends to `out` what `step` selects from `nodes`.
+fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId], out: &mut Vec<NodeId>) {
     let doc = cx.doc;
     match step {
-        Step::Root(name) => nodes
-            .iter()
-            .copied()
-            .filter(|&n| doc.name(n) == name)
-            .collect(),
+        Step::Root(name) => out.extend(nodes.iter().copied().filter(|&n| doc.name(n) == name)),
         Step::Child { name, index } => {
-            let mut out = Vec::new();
             for &n in nodes {
                 let mut children = doc.children_named(n, name);
                 match index {
@@ -389,38 +446,28 @@ fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId]) -> Vec<NodeId> {
                     None => out.extend(children),
                 }
             }
-            out
         }
-        Step::Where { child, value } => nodes
-            .iter()
-            .copied()
-            .filter(|&n| descendants(doc, n, child).any(|c| doc.value(c) == Some(value)))
-            .collect(),
-        Step::OfType(ty) => nodes
-            .iter()
-            .copied()
-            .filter(|&n| doc.node(n).kind == NodeKind::Resource && doc.resource_type(n) == Some(ty))
-            .collect(),
-        Step::First => nodes.first().copied().into_iter().collect(),
-        Step::Resolve => nodes
-            .iter()
-            .filter_map(|&n| resolve_node(cx, doc, n))
-            .collect(),
+        Step::Where { child, value } => out.extend(
+            nodes
+                .iter()
+                .copied()
+                .filter(|&n| has_value_at(doc, n, child, value)),
+        ),
+        Step::OfType(ty) => out.extend(nodes.iter().copied().filter(|&n| {
+            doc.node(n).kind == NodeKind::Resource && doc.resource_type(n) == Some(ty)
+        })),
+        Step::First => out.extend(nodes.first().copied()),
+        Step::Resolve => out.extend(nodes.iter().filter_map(|&n| resolve_node(cx, doc, n))),
     }
 }
 
-/// The nodes a dotted child path reaches from `n` (every match at every step).
-pub fn descendants<'d>(
-    doc: &'d Document,
-    n: NodeId,
-    path: &'d [String],
-) -> Box<dyn Iterator<Item = NodeId> + 'd> {
+/// Whether any node a dotted child path reaches from `n` has the value `value`.
+fn has_value_at(doc: &Document, n: NodeId, path: &[String], value: &str) -> bool {
     match path.split_first() {
-        None => Box::new(std::iter::once(n)),
-        Some((head, rest)) => Box::new(
-            doc.children_named(n, head)
-                .flat_map(move |c| descendants(doc, c, rest)),
-        ),
+        None => doc.value(n) == Some(value),
+        Some((head, rest)) => doc
+            .children_named(n, head)
+            .any(|c| has_value_at(doc, c, rest, value)),
     }
 }
 

@@ -32,7 +32,7 @@ fn payload_resources(cx: &Context<'_>, resource_type: &str) -> Vec<NodeId> {
     });
     paths
         .get(resource_type)
-        .map(|p| p.eval(cx).nodes)
+        .map(|p| p.eval(cx).nodes.to_vec())
         .unwrap_or_default()
 }
 
