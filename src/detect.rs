@@ -145,16 +145,14 @@ struct Evidence<'a> {
     local_extension: Option<NodeId>,
     local_extension_value: Option<&'a str>,
     payload_profiles: Vec<&'a str>,
-    payload_resources: Vec<&'a str>,
+    /// The payload Bundle (or resource) the header's focus names.
+    payload: Option<NodeId>,
     composition_type: Option<&'a str>,
-    /// Every resource type anywhere in the message: the last resort when the payload cannot
-    /// be found (a focus that does not resolve, a misspelt payload element).
-    all_resources: Vec<&'a str>,
+    doc: &'a Document,
 }
 
 impl<'a> Evidence<'a> {
     fn read(doc: &'a Document) -> Self {
-        let root = doc.root();
         let header = crate::fhir::message_header(doc);
         let handling_value = |key: &str| crate::fhir::handling_value(doc, key);
         let message_definition =
@@ -166,14 +164,6 @@ impl<'a> Evidence<'a> {
             .and_then(|h| doc.get(h, "focus.reference"))
             .and_then(|r| index.resolve(doc, r, doc.value(r)?))
             .and_then(|i| index.entries[i].resource);
-        let payload_resources: Vec<&str> = payload
-            .map(|p| {
-                doc.children_named(p, "entry")
-                    .filter_map(|e| doc.child(e, "resource"))
-                    .filter_map(|r| doc.resource_type(r))
-                    .collect()
-            })
-            .unwrap_or_default();
         let composition_type = payload.and_then(|p| {
             doc.children_named(p, "entry")
                 .filter_map(|e| doc.child(e, "resource"))
@@ -193,13 +183,29 @@ impl<'a> Evidence<'a> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            payload_resources,
+            payload,
             composition_type,
-            all_resources: doc
-                .descendants(root)
-                .filter_map(|n| doc.resource_type(n))
-                .collect(),
+            doc,
         }
+    }
+
+    /// Whether the payload holds an entry resource of this type. Asked, not collected: the
+    /// first entries decide, and a payload can have a hundred thousand.
+    fn payload_has(&self, resource_type: &str) -> bool {
+        let doc = self.doc;
+        self.payload.is_some_and(|p| {
+            doc.children_named(p, "entry")
+                .filter_map(|e| doc.child(e, "resource"))
+                .any(|r| doc.resource_type(r) == Some(resource_type))
+        })
+    }
+
+    /// Whether a resource of this type is anywhere in the message: the last resort when the
+    /// payload cannot be found (a focus that does not resolve, a misspelt payload element).
+    fn anywhere_has(&self, resource_type: &str) -> bool {
+        let doc = self.doc;
+        doc.descendants(doc.root())
+            .any(|n| doc.resource_type(n) == Some(resource_type))
     }
 }
 
@@ -217,7 +223,7 @@ fn model_of(e: &Evidence<'_>, spec: &SpecFile, pins: &Pins) -> String {
             .iter()
             .any(|p| p.split("/_history/").next() == Some(&m.payload_profile))
     })
-    .or_else(|| by(&|m| e.payload_resources.contains(&m.payload_resource.as_str())))
+    .or_else(|| by(&|m| e.payload_has(&m.payload_resource)))
     .or_else(|| {
         by(&|m| {
             e.message_definition_url
@@ -232,7 +238,7 @@ fn model_of(e: &Evidence<'_>, spec: &SpecFile, pins: &Pins) -> String {
             .find(|u| u.local_extension.iter().any(|l| l == v))?;
         Some(uc.model.clone())
     })
-    .or_else(|| by(&|m| e.all_resources.contains(&m.payload_resource.as_str())))
+    .or_else(|| by(&|m| e.anywhere_has(&m.payload_resource)))
     .unwrap_or_else(|| "composition".to_string())
 }
 

@@ -431,6 +431,26 @@ fn external_profiles_replace_the_embedded_ones_and_are_checked() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("packs/extra.toml"), "{err}");
     assert_eq!(run(&["profiles"]).status.code(), Some(0));
+
+    // Patterns are compiled when a message first needs them, except in packs given with
+    // `--profiles`: a broken one is reported as the packs load, whatever is validated.
+    let docs = "docs = \"\"\"x\n\n## What it checks\nx\n\n## Why it matters\nx\n\n## Example\nx\n\n## References\n- x\n\"\"\"\n";
+    std::fs::write(
+        dir.path().join("packs/extra.toml"),
+        format!(
+            "[[rule]]\nname = \"broken-pattern\"\nseverity = \"error\"\nsummary = \"x.\"\n\
+             message = \"x\"\nhelp = \"x\"\napplies = [\"mesh-report\"]\n\
+             select = \"StatusRecord.DateTime\"\ncheck = {{ kind = \"pattern\", regex = \"[0-9\" }}\n{docs}"
+        ),
+    )
+    .unwrap();
+    let out = run(&["--profiles", d, VALID]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken-pattern") && err.contains("bad regex"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -44,6 +44,7 @@ use crate::document::NodeId;
 use crate::finding::{Finding, RuleMeta};
 use crate::profile::select::{Path, Selection};
 use crate::rules::Context;
+use std::sync::OnceLock;
 
 /// A Rust-coded check: gets the rule's metadata and the document.
 pub type CodeFn = fn(&RuleMeta, &Context<'_>, &mut Vec<Finding>);
@@ -70,7 +71,9 @@ pub enum Check {
         values: Vec<String>,
     },
     Pattern {
-        regex: regex_lite::Regex,
+        /// Compiled on first use ([`Check::regex`]): a rule carries a pattern for each release
+        /// and use case, and a message needs one of them.
+        regex: OnceLock<regex::bytes::Regex>,
         source: String,
         optional: bool,
     },
@@ -115,6 +118,33 @@ pub enum Check {
 }
 
 impl Check {
+    /// A `pattern` check's expression, compiled now if this is its first use.
+    ///
+    /// Byte-wise and without Unicode classes (`(?-u)`): `\d`, `\s` and `\w` are ASCII, as
+    /// the packs mean them, and the automaton stays small (with Unicode classes, compiling the
+    /// patterns one message needs cost more than validating it). The value is valid UTF-8
+    /// already, so matching bytes gives what matching characters would for every pattern that
+    /// does not count repetitions of a class reaching beyond ASCII.
+    pub fn regex(&self) -> Result<&regex::bytes::Regex, String> {
+        let Check::Pattern { regex, source, .. } = self else {
+            return Err("not a pattern check".into());
+        };
+        if let Some(compiled) = regex.get() {
+            return Ok(compiled);
+        }
+        let compiled = regex::bytes::Regex::new(&format!("(?-u)^(?:{source})$"))
+            .map_err(|e| format!("bad regex `{source}`: {e}"))?;
+        Ok(regex.get_or_init(|| compiled))
+    }
+
+    /// Compiles whatever the check defers ([`Check::regex`]), so that a mistake in a pack is
+    /// reported when the pack loads rather than when a message first needs the check.
+    pub fn verify(&self) -> Result<(), String> {
+        match self {
+            Check::Pattern { .. } => self.regex().map(|_| ()),
+            _ => Ok(()),
+        }
+    }
     /// Whether the check needs a `select` target (every kind but `code`).
     pub fn needs_target(&self) -> bool {
         !matches!(self, Check::Code(_))
@@ -176,16 +206,11 @@ impl Check {
             "not-in" => Check::NotIn {
                 values: p.strs("values")?,
             },
-            "pattern" => {
-                let source = p.str("regex")?;
-                let regex = regex_lite::Regex::new(&format!("^(?:{source})$"))
-                    .map_err(|e| format!("bad regex `{source}`: {e}"))?;
-                Check::Pattern {
-                    regex,
-                    source,
-                    optional,
-                }
-            }
+            "pattern" => Check::Pattern {
+                regex: OnceLock::new(),
+                source: p.str("regex")?,
+                optional,
+            },
             "max-length" => Check::MaxLength {
                 max: p.usize_or("max", 0)?,
             },

@@ -47,8 +47,14 @@ pub fn run(check: &Check, rule: &RuleRun<'_>, sel: &Selection, out: &mut Vec<Fin
                 .iter()
                 .any(|v| v == found)
                 .then(|| "not allowed".to_string()),
-            Check::Pattern { regex, .. } => {
-                (!regex.is_match(found)).then(|| "does not match the required format".to_string())
+            Check::Pattern { .. } => {
+                // Every embedded pattern compiles (the rule catalogue test compiles them all);
+                // a pack from `--profiles DIR` was verified when it loaded.
+                let regex = check
+                    .regex()
+                    .expect("pack patterns are verified when they load");
+                (!regex.is_match(found.as_bytes()))
+                    .then(|| "does not match the required format".to_string())
             }
             Check::MaxLength { max } => {
                 let len = found.chars().count();

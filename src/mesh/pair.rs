@@ -318,15 +318,15 @@ enum Sniffed {
     Other,
 }
 
-fn response_identifier_patterns() -> &'static [regex_lite::Regex; 2] {
-    static RE: std::sync::OnceLock<[regex_lite::Regex; 2]> = std::sync::OnceLock::new();
+fn response_identifier_patterns() -> &'static [regex::Regex; 2] {
+    static RE: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         [
-            regex_lite::Regex::new(
+            regex::Regex::new(
                 r#"<(?:[A-Za-z_][\w.-]*:)?response>\s*<(?:[A-Za-z_][\w.-]*:)?identifier\s+value\s*=\s*["']([^"']+)["']"#,
             )
             .expect("valid regex"),
-            regex_lite::Regex::new(r#""response"\s*:\s*\{[^{}]*?"identifier"\s*:\s*"([^"]+)""#)
+            regex::Regex::new(r#""response"\s*:\s*\{[^{}]*?"identifier"\s*:\s*"([^"]+)""#)
                 .expect("valid regex"),
         ]
     })

@@ -207,9 +207,16 @@ impl Profile {
             })
     }
 
-    /// Compiles every rule not compiled yet, reporting the first that fails.
+    /// Compiles every rule not compiled yet, patterns included, reporting the first that
+    /// fails.
     pub fn compile_all(&self) -> Result<(), ProfileError> {
-        (0..self.rules.len()).try_for_each(|i| self.try_rule(i).map(|_| ()))
+        (0..self.rules.len()).try_for_each(|i| {
+            let rule = self.try_rule(i)?;
+            rule.verify().map_err(|m| ProfileError {
+                file: self.rules[i].file.to_string(),
+                message: format!("rule `{}`: {m}", self.rules[i].name),
+            })
+        })
     }
 
     /// Loads a `profiles/` directory from disk (`--profiles DIR`), validating every pack file

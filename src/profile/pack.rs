@@ -109,6 +109,7 @@ impl PackRule {
         };
         let kinds = kind_bits(&input_kinds(def.applies.as_deref())?);
         let rule = DataRule::compile(def, aliases, spec)?;
+        rule.verify()?;
         Ok(PackRule {
             name: Cow::Owned(rule.meta.name.to_string()),
             file: Cow::Owned(file.to_string()),

@@ -375,6 +375,12 @@ impl DataRule {
         })
     }
 
+    /// Compiles what the rule's checks leave to their first use (patterns), reporting the
+    /// first mistake: for rules that are checked as they load.
+    pub fn verify(&self) -> Result<(), String> {
+        self.checks.iter().try_for_each(Check::verify)
+    }
+
     /// Where the rule implements which requirement ID (for listings, `explain` and SARIF),
     /// worked out on first use: a check only needs the ID of the release at hand.
     pub fn requirements(&self, spec: &SpecFile) -> &Requirements {

@@ -10,12 +10,34 @@ use foldhash::HashMapExt as _;
 /// holds the referencing resource, so the payload bundle of a message must be self-contained.
 pub struct BundleIndex<'a> {
     pub entries: Vec<Entry>,
-    /// Bundle → fullUrl → entries.
-    by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>>,
+    /// Bundle → fullUrl → entries, a list allocated only for a duplicate.
+    by_url: HashMap<NodeId, HashMap<&'a str, Matches>>,
     /// Entry index by the `entry` node's index (`u32::MAX` for other nodes): an array, since
     /// every reference resolution looks up each ancestor of the reference.
     by_node: Vec<u32>,
     root: NodeId,
+}
+
+/// The entries of one Bundle with one fullUrl: almost always one.
+enum Matches {
+    One([usize; 1]),
+    Many(Vec<usize>),
+}
+
+impl Matches {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Matches::One(one) => one,
+            Matches::Many(many) => many,
+        }
+    }
+
+    fn push(&mut self, entry: usize) {
+        match self {
+            Matches::One([first]) => *self = Matches::Many(vec![*first, entry]),
+            Matches::Many(many) => many.push(entry),
+        }
+    }
 }
 
 pub struct Entry {
@@ -41,7 +63,7 @@ impl<'a> BundleIndex<'a> {
 
     fn of(doc: &'a Document, nodes: impl Iterator<Item = NodeId>) -> Self {
         let mut entries = Vec::new();
-        let mut by_url: HashMap<NodeId, HashMap<&'a str, Vec<usize>>> = HashMap::new();
+        let mut by_url: HashMap<NodeId, HashMap<&'a str, Matches>> = HashMap::new();
         let mut by_node = vec![u32::MAX; doc.len()];
         let root = doc.root();
         let bundles = nodes.filter(|&n| doc.resource_type(n) == Some("Bundle"));
@@ -53,8 +75,8 @@ impl<'a> BundleIndex<'a> {
                         .entry(bundle)
                         .or_default()
                         .entry(url)
-                        .or_default()
-                        .push(entries.len());
+                        .and_modify(|m| m.push(entries.len()))
+                        .or_insert(Matches::One([entries.len()]));
                 }
                 by_node[node.index()] = entries.len() as u32;
                 entries.push(Entry {
@@ -78,7 +100,7 @@ impl<'a> BundleIndex<'a> {
         self.by_url
             .get(&bundle)
             .and_then(|m| m.get(url))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Matches::as_slice)
     }
 
     /// The entry that holds `node`, if any (the nearest enclosing one).
@@ -104,8 +126,8 @@ impl<'a> BundleIndex<'a> {
             .by_url
             .values()
             .flat_map(|m| m.values())
+            .map(Matches::as_slice)
             .filter(|v| v.len() > 1)
-            .map(Vec::as_slice)
             .collect();
         groups.sort();
         groups

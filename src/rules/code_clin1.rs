@@ -51,7 +51,7 @@ pub fn not_in_section(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>)
     let Some(view) = section_view(cx) else {
         return;
     };
-    for r in of_type(doc, &view.resources, ty).filter(|r| !view.referenced.contains(r)) {
+    for r in of_type(doc, &view.unreferenced, ty) {
         out.push(
             meta.finding(format!(
                 "this {ty} is not referenced from any `Composition.section.entry`"

@@ -15,11 +15,10 @@ use foldhash::HashSet;
 
 /// Resources of `resource_type` in the payload that no section entry references.
 fn unreferenced(cx: &Context<'_>, view: &SectionView, resource_type: &str) -> Vec<NodeId> {
-    view.resources
+    view.unreferenced
         .iter()
         .copied()
         .filter(|&r| cx.doc.resource_type(r) == Some(resource_type))
-        .filter(|r| !view.referenced.contains(r))
         .collect()
 }
 
@@ -177,13 +176,16 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
     let Some((resources, comp)) = payload_composition(cx) else {
         return;
     };
-    // Which sections reference each resource directly.
+    // Which sections reference each resource directly, as pairs and as the set of resources;
+    // sets keep the rule linear in a payload of thousands of resources.
     let mut sections_of: Vec<(NodeId, NodeId)> = Vec::new();
     for section in sections(doc, comp) {
         for entry in doc.children_named(section, "entry") {
             sections_of.extend(targets(cx, entry).into_iter().map(|t| (t, section)));
         }
     }
+    let pairs: HashSet<(NodeId, NodeId)> = sections_of.iter().copied().collect();
+    let referenced: HashSet<NodeId> = sections_of.iter().map(|&(r, _)| r).collect();
     let listed = items_of(cx, sections_of.iter().map(|&(r, _)| r));
     let mut seen_types: Vec<&str> = Vec::new();
     for &resource in &resources {
@@ -201,18 +203,19 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
         let loose: Vec<NodeId> = resources
             .iter()
             .copied()
-            .filter(|&r| doc.resource_type(r) == Some(ty) && !listed.contains(&r))
-            .filter(|r| sections_of.iter().any(|(t, _)| t == r))
+            .filter(|&r| doc.resource_type(r) == Some(ty))
+            .filter(|r| !listed.contains(r) && referenced.contains(r))
             .collect();
         if loose.len() < 2 {
             continue;
         }
-        let in_section = |s: NodeId| {
-            loose
-                .iter()
-                .all(|r| sections_of.iter().any(|&(t, x)| t == *r && x == s))
-        };
-        if sections_of.iter().any(|&(_, s)| in_section(s)) {
+        // One section referencing them all groups them; only a section that references the
+        // first can.
+        let grouped = sections_of
+            .iter()
+            .filter(|&&(r, _)| r == loose[0])
+            .any(|&(_, s)| loose.iter().all(|&r| pairs.contains(&(r, s))));
+        if grouped {
             continue;
         }
         let count = loose.len();

@@ -75,8 +75,10 @@ pub fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
 pub struct SectionView {
     /// The payload's entry resources, in order.
     pub resources: Vec<NodeId>,
-    /// Resources some `Composition.section.entry` (at any depth) references.
-    pub referenced: HashSet<NodeId>,
+    /// The payload's entry resources that no `Composition.section.entry` (at any depth)
+    /// references, in order: what a dozen rules look through for their own resource type, and
+    /// in a valid message none.
+    pub unreferenced: Vec<NodeId>,
 }
 
 /// The section view of the document `cx` checks; `None` without a payload or a Composition,
@@ -86,14 +88,19 @@ pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
         .get_or_init(|| {
             let doc = cx.doc;
             let (resources, comp) = payload_composition(cx)?;
-            let referenced = sections(doc, comp)
+            let referenced: HashSet<NodeId> = sections(doc, comp)
                 .into_iter()
                 .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
                 .flat_map(|e| targets(cx, e))
                 .collect();
+            let unreferenced = resources
+                .iter()
+                .copied()
+                .filter(|r| !referenced.contains(r))
+                .collect();
             Some(SectionView {
                 resources,
-                referenced,
+                unreferenced,
             })
         })
         .as_ref()
