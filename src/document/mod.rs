@@ -203,6 +203,17 @@ impl Document {
         self.str(self.node(id).name)
     }
 
+    /// Whether the node is named `name`: the bytes are compared without slicing a `str`, which
+    /// would check both ends for character boundaries; path steps and rules ask this of every
+    /// child they pass.
+    pub fn has_name(&self, id: NodeId, name: &str) -> bool {
+        let bytes = match self.node(id).name {
+            Str::Src(span) => self.source.text.as_bytes().get(span.range()),
+            Str::Owned(i) => self.owned.get(i as usize).map(|s| s.as_bytes()),
+        };
+        bytes == Some(name.as_bytes())
+    }
+
     /// The primitive value, if the node has one.
     pub fn value(&self, id: NodeId) -> Option<&str> {
         self.node(id).value.map(|(s, _)| self.str(s))
@@ -234,7 +245,7 @@ impl Document {
         id: NodeId,
         name: &'a str,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        self.children(id).filter(move |&c| self.name(c) == name)
+        self.children(id).filter(move |&c| self.has_name(c, name))
     }
 
     pub fn child(&self, id: NodeId, name: &str) -> Option<NodeId> {

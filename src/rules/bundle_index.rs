@@ -168,6 +168,10 @@ impl<'a> BundleIndex<'a> {
 
 /// `Type/id` or `Type/id/_history/v`: a relative literal reference.
 pub fn split_relative(reference: &str) -> Option<(&str, &str)> {
+    // Most references are `urn:uuid:…` fullUrls: a byte test settles them before splitting.
+    if !reference.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
     let mut parts = reference.split('/');
     let ty = parts.next()?;
     let id = parts.next()?;

@@ -448,12 +448,11 @@ fn resolve(cx: &Context<'_>, node: NodeId, reference: &str) -> Option<Unresolved
     if let Some(id) = reference.strip_prefix('#') {
         return resolve_contained(doc, node, id);
     }
-    let relative = split_relative(reference);
     cx.bundle
         .matches(doc, node, reference)
         .is_empty()
         .then(|| Unresolved::Missing {
-            hint: relative.and_then(|(ty, id)| suggest_full_url(cx, node, ty, id)),
+            hint: split_relative(reference).and_then(|(ty, id)| suggest_full_url(cx, node, ty, id)),
         })
 }
 
