@@ -6,7 +6,7 @@
 //! bound to its rule by name in [`super::code::CODE_CHECKS`].
 
 use super::payload::{
-    payload, payload_composition, payload_resources, section_view, sections, targets, SectionView,
+    payload, payload_composition, payload_resources, section_view, targets, SectionView,
 };
 use super::Context;
 use crate::document::{Document, NodeId};
@@ -173,22 +173,24 @@ const NOT_GROUPED: &[&str] = &[
 /// items of a List a section references, or all entries of one section.
 pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some((resources, comp)) = payload_composition(cx) else {
+    let Some(view) = section_view(cx) else {
         return;
     };
     // Which sections reference each resource directly, as pairs and as the set of resources;
     // sets keep the rule linear in a payload of thousands of resources.
-    let mut sections_of: Vec<(NodeId, NodeId)> = Vec::new();
-    for section in sections(doc, comp) {
-        for entry in doc.children_named(section, "entry") {
-            sections_of.extend(targets(cx, entry).into_iter().map(|t| (t, section)));
-        }
-    }
-    let pairs: HashSet<(NodeId, NodeId)> = sections_of.iter().copied().collect();
-    let referenced: HashSet<NodeId> = sections_of.iter().map(|&(r, _)| r).collect();
-    let listed = items_of(cx, sections_of.iter().map(|&(r, _)| r));
+    // Built when a type that must be grouped turns up: most payloads have none.
+    let (resources, sections_of) = (&view.resources, &view.section_refs);
+    let sets = std::cell::OnceCell::new();
+    let sets = || {
+        sets.get_or_init(|| {
+            let pairs: HashSet<(NodeId, NodeId)> = sections_of.iter().copied().collect();
+            let referenced: HashSet<NodeId> = sections_of.iter().map(|&(r, _)| r).collect();
+            let listed = items_of(cx, sections_of.iter().map(|&(r, _)| r));
+            (pairs, referenced, listed)
+        })
+    };
     let mut seen_types: Vec<&str> = Vec::new();
-    for &resource in &resources {
+    for &resource in resources {
         let Some(ty) = doc
             .resource_type(resource)
             .filter(|t| !NOT_GROUPED.contains(t))
@@ -200,6 +202,7 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
         }
         seen_types.push(ty);
         // The resources of this type that sections reference but no listed List holds.
+        let (pairs, referenced, listed) = sets();
         let loose: Vec<NodeId> = resources
             .iter()
             .copied()

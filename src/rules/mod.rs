@@ -286,14 +286,11 @@ impl Registry {
             .filter_map(|f| f.defect.clone())
             .collect();
         if !reported.is_empty() {
-            let mut i = pack_end;
-            while i < out.len() {
-                if out[i].defect.as_ref().is_some_and(|a| reported.contains(a)) {
-                    out.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
+            let mut at = 0;
+            out.retain(|f| {
+                at += 1;
+                at <= pack_end || !f.defect.as_ref().is_some_and(|a| reported.contains(a))
+            });
         }
     }
 

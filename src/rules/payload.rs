@@ -45,19 +45,15 @@ pub fn payload_composition(cx: &Context<'_>) -> Option<(Vec<NodeId>, NodeId)> {
 /// A reference that matches several entries (a duplicate fullUrl) counts for each of them: the
 /// duplicate is `full-url-duplicate`'s finding, and calling an entry unreferenced because the
 /// reference to it is ambiguous would report the same defect twice.
-pub fn targets(cx: &Context<'_>, reference: NodeId) -> Vec<NodeId> {
+pub fn targets<'c>(cx: &'c Context<'_>, reference: NodeId) -> impl Iterator<Item = NodeId> + 'c {
     let doc = cx.doc;
-    let Some(node) = doc.child(reference, "reference") else {
-        return Vec::new();
-    };
-    let Some(value) = doc.value(node).filter(|v| !v.starts_with('#')) else {
-        return Vec::new();
-    };
-    cx.bundle
-        .matches(doc, node, value)
+    let matches = doc
+        .child(reference, "reference")
+        .and_then(|node| Some((node, doc.value(node).filter(|v| !v.starts_with('#'))?)))
+        .map_or(&[][..], |(node, value)| cx.bundle.matches(doc, node, value));
+    matches
         .iter()
         .filter_map(|&i| cx.bundle.entries[i].resource)
-        .collect()
 }
 
 /// The sections of a Composition and all their sub-sections.
@@ -79,6 +75,9 @@ pub struct SectionView {
     /// references, in order: what a dozen rules look through for their own resource type, and
     /// in a valid message none.
     pub unreferenced: Vec<NodeId>,
+    /// `(resource, section)` for every resource a section's own `entry` references, in
+    /// section order.
+    pub section_refs: Vec<(NodeId, NodeId)>,
 }
 
 /// The section view of the document `cx` checks; `None` without a payload or a Composition,
@@ -88,11 +87,13 @@ pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
         .get_or_init(|| {
             let doc = cx.doc;
             let (resources, comp) = payload_composition(cx)?;
-            let referenced: HashSet<NodeId> = sections(doc, comp)
-                .into_iter()
-                .flat_map(|s| doc.children_named(s, "entry").collect::<Vec<_>>())
-                .flat_map(|e| targets(cx, e))
-                .collect();
+            let mut section_refs = Vec::new();
+            for section in sections(doc, comp) {
+                for entry in doc.children_named(section, "entry") {
+                    section_refs.extend(targets(cx, entry).map(|t| (t, section)));
+                }
+            }
+            let referenced: HashSet<NodeId> = section_refs.iter().map(|&(r, _)| r).collect();
             let unreferenced = resources
                 .iter()
                 .copied()
@@ -101,6 +102,7 @@ pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
             Some(SectionView {
                 resources,
                 unreferenced,
+                section_refs,
             })
         })
         .as_ref()
