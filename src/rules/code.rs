@@ -375,7 +375,12 @@ fn reference_unresolved(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
 /// elements the definitions do not know (misspelt or misplaced content) a child named
 /// `reference` is taken as one, so broken content still has its references checked.
 fn reference_values(doc: &Document) -> impl Iterator<Item = NodeId> + '_ {
+    // The name is asked first: it is on the node the walk has in hand, where the parent's
+    // type is elsewhere in memory, and in a large message nearly every node fails it.
     doc.descendants(doc.root()).filter(move |&n| {
+        if !doc.has_name(n, "reference") || doc.value(n).is_none() {
+            return false;
+        }
         let Some(parent) = doc.parent(n) else {
             return false;
         };
@@ -383,10 +388,7 @@ fn reference_values(doc: &Document) -> impl Iterator<Item = NodeId> + '_ {
             Some(t) => t.type_code == Some("Reference"),
             None => doc.node(parent).kind == NodeKind::Element,
         };
-        is_reference
-            && doc.name(n) == "reference"
-            && doc.value(n).is_some()
-            && !is_message_definition(doc, n)
+        is_reference && !is_message_definition(doc, n)
     })
 }
 
