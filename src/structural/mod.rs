@@ -31,6 +31,7 @@ use crate::fhir::defs::{self, Defs, ElementDef, Kind, TypeInfo};
 use crate::finding::{Finding, RuleMeta};
 use crate::input::InputKind;
 use crate::rules::{Context, Pass};
+use foldhash::HashMap;
 
 /// The structural pass, registered in `rules::passes::PASSES`.
 pub struct Structural;
@@ -67,6 +68,8 @@ fn check_knowing(doc: &Document, base64_clean: &[NodeId], out: &mut Vec<Finding>
         out,
         groups: Vec::new(),
         base64_clean,
+        required: HashMap::default(),
+        required_defs: Vec::new(),
     };
     walker.root();
 }
@@ -88,6 +91,11 @@ struct Walker<'a> {
     groups: Vec<Group>,
     /// Values known to be valid base64.
     base64_clean: &'a [NodeId],
+    /// The required child definitions of each content context met so far (by [`Ctx::key`]),
+    /// as a range of `required_defs`: a type has dozens of child definitions and few required
+    /// ones, and the same types recur all through a document.
+    required: HashMap<u64, (u32, u32)>,
+    required_defs: Vec<&'static ElementDef>,
 }
 
 impl Walker<'_> {
