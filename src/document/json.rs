@@ -24,7 +24,7 @@ pub fn parse(
             text: &source.text,
             bytes: source.text.as_bytes(),
             pos: start,
-            b: Builder::new(),
+            b: Builder::for_source(source.text.len().saturating_sub(start)),
             findings,
             depth: 0,
             spare_members: Vec::new(),

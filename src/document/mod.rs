@@ -203,6 +203,15 @@ impl Document {
         self.str(self.node(id).name)
     }
 
+    /// [`Self::name`] as bytes, without checking that a slice of the source falls on character
+    /// boundaries (it always does).
+    pub(crate) fn name_bytes(&self, id: NodeId) -> &[u8] {
+        match self.node(id).name {
+            Str::Src(span) => &self.source.text.as_bytes()[span.range()],
+            Str::Owned(i) => self.owned[i as usize].as_bytes(),
+        }
+    }
+
     /// The primitive value, if the node has one.
     pub fn value(&self, id: NodeId) -> Option<&str> {
         self.node(id).value.map(|(s, _)| self.str(s))
@@ -340,6 +349,19 @@ impl Builder {
         Builder {
             nodes: Vec::new(),
             last_child: Vec::new(),
+            owned: Vec::new(),
+        }
+    }
+
+    /// A builder for a source of `len` bytes.
+    pub fn for_source(len: usize) -> Self {
+        // Room for the nodes of a typical document, so that the arena is not copied as it
+        // grows: pretty-printed FHIR spends 40 to 60 bytes per node, a base64 attachment many
+        // more (its pages are never touched).
+        let nodes = len / 64;
+        Builder {
+            nodes: Vec::with_capacity(nodes),
+            last_child: Vec::with_capacity(nodes),
             owned: Vec::new(),
         }
     }

@@ -44,7 +44,7 @@ fn parse_with(
         let mut p = XmlParser {
             text: &source.text,
             base: start,
-            b: Builder::new(),
+            b: Builder::for_source(source.text.len().saturating_sub(start)),
             findings,
             stack: Vec::new(),
             plain: false,

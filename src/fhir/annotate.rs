@@ -73,7 +73,7 @@ fn type_descendants(
         let Some(parent_ctx) = out[parent.index()].and_then(|t| t.content) else {
             continue;
         };
-        let Some(child) = memo.child(defs, parent_ctx, doc.name(id)) else {
+        let Some(child) = memo.child(defs, parent_ctx, doc, id) else {
             continue;
         };
         let typed = if doc.node(id).kind == NodeKind::Resource {
@@ -119,9 +119,16 @@ impl ChildMemo {
         }
     }
 
-    fn child(&mut self, defs: &'static Defs, ctx: Ctx, name: &str) -> Option<Typed> {
-        let Some(key) = MemoKey::new(ctx, name) else {
-            return lookup(defs, ctx, name);
+    /// The typing of node `id`, a child of a node at `ctx`.
+    fn child(
+        &mut self,
+        defs: &'static Defs,
+        ctx: Ctx,
+        doc: &Document,
+        id: NodeId,
+    ) -> Option<Typed> {
+        let Some(key) = MemoKey::new(ctx, doc.name_bytes(id)) else {
+            return lookup(defs, ctx, doc.name(id));
         };
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
         let hash =
@@ -130,7 +137,7 @@ impl ChildMemo {
         match slot {
             Some((k, found)) if *k == key => *found,
             _ => {
-                let found = lookup(defs, ctx, name);
+                let found = lookup(defs, ctx, doc.name(id));
                 *slot = Some((key, found));
                 found
             }
@@ -139,15 +146,25 @@ impl ChildMemo {
 }
 
 impl MemoKey {
-    fn new(ctx: Ctx, name: &str) -> Option<MemoKey> {
-        let bytes = name.as_bytes();
-        let mut packed = [0u8; 16];
-        packed.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        let [a, b] = [&packed[..8], &packed[8..]].map(|half| {
+    fn new(ctx: Ctx, bytes: &[u8]) -> Option<MemoKey> {
+        let word = |b: &[u8]| {
             let mut word = [0u8; 8];
-            word.copy_from_slice(half);
+            word.copy_from_slice(b);
             u64::from_le_bytes(word)
-        });
+        };
+        // With the length in the key, the first and the last eight bytes (overlapping when the
+        // name is shorter than 16) tell names of 8 to 16 bytes apart, without copying them.
+        let [a, b] = match bytes.len() {
+            0..8 => [
+                bytes
+                    .iter()
+                    .rev()
+                    .fold(0, |packed, &c| packed << 8 | u64::from(c)),
+                0,
+            ],
+            len @ 8..=16 => [word(&bytes[..8]), word(&bytes[len - 8..])],
+            _ => return None,
+        };
         // The length keeps names that differ only by trailing NUL bytes apart.
         Some(MemoKey {
             ctx: ctx.key() | (bytes.len() as u64) << 48,
