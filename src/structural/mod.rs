@@ -25,7 +25,7 @@ pub mod rules;
 mod unknown;
 mod value;
 
-use crate::document::{Document, NodeId, NodeKind};
+use crate::document::{Document, Format, NodeId, NodeKind};
 use crate::fhir::annotate::Typed;
 use crate::fhir::defs::{self, Defs, ElementDef, Kind, TypeInfo};
 use crate::finding::{Finding, RuleMeta};
@@ -70,6 +70,7 @@ fn check_knowing(doc: &Document, base64_clean: &[NodeId], out: &mut Vec<Finding>
         base64_clean,
         required: HashMap::default(),
         required_defs: Vec::new(),
+        value_sets: HashMap::default(),
     };
     walker.root();
 }
@@ -96,6 +97,9 @@ struct Walker<'a> {
     /// ones, and the same types recur all through a document.
     required: HashMap<u64, (u32, u32)>,
     required_defs: Vec<&'static ElementDef>,
+    /// The bound ValueSet of each binding URL met so far, by the URL's address in the
+    /// definitions (one string per element definition): finding a set by URL compares strings.
+    value_sets: HashMap<(usize, usize), Option<&'static binding::ValueSet>>,
 }
 
 impl Walker<'_> {
@@ -173,8 +177,11 @@ impl Walker<'_> {
                     continue;
                 }
             };
-            self.xml_representation(child, def);
-            self.xml_order(&mut order, child, def);
+            if doc.format == Format::Xml {
+                let is_attribute = doc.is_xml_attribute(child);
+                self.xml_representation(child, def, is_attribute);
+                self.xml_order(&mut order, child, def, is_attribute);
+            }
             self.count(child, def);
         }
         self.cardinality(id, content);
