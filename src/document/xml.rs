@@ -392,8 +392,7 @@ impl<'a> XmlParser<'a> {
                 return Ok(false);
             };
             let e = BytesStart::from_content(&tag[1..t.content_end], t.name_len);
-            let local = e.local_name();
-            if !t.empty && local.as_ref() == "div" {
+            if !t.empty && local_name(&tag[1..1 + t.name_len]) == "div" {
                 return Ok(false);
             }
             self.blank_before_tag(pos, blank)?;
@@ -781,6 +780,15 @@ impl Ns {
 /// One attribute of a start tag: the byte ranges of its key and of its value (between the
 /// quotes), and whether the value holds a character that normalisation changes.
 type Attr = (Range<usize>, Range<usize>, bool);
+
+/// The local part of an element name, after the first `:` as quick-xml's `local_name` has it;
+/// a byte loop, where quick-xml's `str::find` sets up a general search for each short name.
+fn local_name(name: &str) -> &str {
+    match name.bytes().position(|c| c == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
 
 /// XML's white space.
 fn is_xml_space(c: u8) -> bool {
