@@ -9,6 +9,7 @@
 use super::{Builder, Document, Format, NodeId, SourceFile, Span, Str, ValueKind, MAX_DEPTH};
 use crate::finding::{Finding, RuleMeta};
 use crate::rules::input::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Parses `source.text[start..]` (after any byte-order mark). Returns `None` when the JSON is
@@ -23,9 +24,12 @@ pub fn parse(
             text: &source.text,
             bytes: source.text.as_bytes(),
             pos: start,
-            b: Builder::new(),
+            b: Builder::for_source(source.text.len().saturating_sub(start)),
             findings,
             depth: 0,
+            spare_members: Vec::new(),
+            spare_keys: Vec::new(),
+            spare_items: Vec::new(),
         };
         p.document().map(|()| p.b)
     };
@@ -45,6 +49,12 @@ struct Parser<'a> {
     b: Builder,
     findings: &'a mut Vec<Finding>,
     depth: usize,
+    /// Emptied member lists, key sets and array item lists of objects and arrays already
+    /// read, reused by the next ones: a bundle has hundreds of thousands of small objects,
+    /// and allocating each its own lists cost more than reading them.
+    spare_members: Vec<Vec<Member<'a>>>,
+    spare_keys: Vec<KeySet<'a>>,
+    spare_items: Vec<Vec<Option<NodeId>>>,
 }
 
 /// A value just parsed, before it is attached under a name.
@@ -57,9 +67,9 @@ enum Parsed {
 }
 
 /// One property of an object while the object is being read.
-struct Member {
+struct Member<'a> {
     key: Str,
-    key_text: Box<str>,
+    key_text: Cow<'a, str>,
     key_span: Span,
     span: Span,
     value: Parsed,
@@ -121,8 +131,8 @@ impl<'a> Parser<'a> {
     /// Skips whitespace and reports (then skips) comments.
     fn skip_ws(&mut self) -> Result<(), Fatal> {
         loop {
+            self.pos += blank_len(self.bytes.get(self.pos..).unwrap_or_default());
             match self.peek() {
-                Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') => {
                     let start = self.pos;
                     let rest = &self.text[start..];
@@ -273,6 +283,7 @@ impl<'a> Parser<'a> {
         let content_start = self.pos;
         // Fast path: no escapes, the value is a slice of the source.
         loop {
+            self.pos += plain_run_len(self.bytes.get(self.pos..).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     let s = Str::Src(Span::new(content_start, self.pos));
@@ -454,7 +465,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let open = self.pos;
         self.pos += 1;
-        let mut items = Vec::new();
+        let mut items = self.spare_items.pop().unwrap_or_default();
         self.skip_ws()?;
         if self.peek() == Some(b']') {
             self.pos += 1;
@@ -493,8 +504,11 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let open = self.pos;
         self.pos += 1;
-        let mut members: Vec<Member> = Vec::new();
-        let mut seen = KeySet::default();
+        let mut members = self.spare_members.pop().unwrap_or_default();
+        let mut seen = self.spare_keys.pop().unwrap_or_default();
+        // Whether the nodes linked under `obj` while reading differ from its final children:
+        // a duplicate's value or a non-string `resourceType` was read into the tree.
+        let mut relink = false;
         self.skip_ws()?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -505,14 +519,19 @@ impl<'a> Parser<'a> {
                     return Err(self.unexpected("a property name in double quotes"));
                 }
                 let (key, key_span) = self.string()?;
-                let key_text: Box<str> = self.b_str(key).into();
+                let key_text: Cow<'a, str> = match key {
+                    Str::Src(span) => Cow::Borrowed(&self.text[span.range()]),
+                    // Escaped keys are rare; `own` pushed the string last.
+                    Str::Owned(_) => Cow::Owned(self.b.owned_str(key).to_owned()),
+                };
                 self.skip_ws()?;
                 if self.peek() != Some(b':') {
                     return Err(self.unexpected("`:` after the property name"));
                 }
                 self.pos += 1;
                 self.skip_ws()?;
-                let duplicate = seen.insert(&key_text, key_span);
+                let duplicate = seen.insert(key_text.clone(), key_span);
+                relink |= duplicate.is_some();
                 let (name, name_span) = field_name(key, key_span);
                 let value = if &*key_text == "resourceType" {
                     let start = self.pos;
@@ -530,6 +549,7 @@ impl<'a> Parser<'a> {
                             }
                         }
                         Ok(_) | Err(_) => {
+                            relink = true;
                             self.pos = start;
                             // Read whatever it is so the rest of the object still parses.
                             self.value(obj, name, name_span)?;
@@ -570,21 +590,17 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         let n = self.b.node_mut(obj);
         n.span.end = self.pos as u32;
-        self.fold_members(obj, members);
+        self.fold_members(obj, &mut members, relink);
+        seen.clear();
+        self.spare_members.push(members);
+        self.spare_keys.push(seen);
         Ok(())
     }
 
-    fn b_str(&self, s: Str) -> &str {
-        match s {
-            Str::Src(span) => &self.text[span.range()],
-            // Escaped keys are rare; `own` pushed the string last.
-            Str::Owned(_) => self.b.owned_str(s),
-        }
-    }
-
     /// Turns an object's members into its final child list: merges `_name` into `name`, drops
-    /// duplicates and unmatched `null`s (reporting them).
-    fn fold_members(&mut self, obj: NodeId, mut members: Vec<Member>) {
+    /// duplicates and unmatched `null`s (reporting them). `relink` says that nodes other than
+    /// the members' were linked under `obj` while reading; `members` is left empty.
+    fn fold_members(&mut self, obj: NodeId, members: &mut Vec<Member<'a>>, mut relink: bool) {
         let mut children: Vec<NodeId> = Vec::new();
         // Merge `_x` into `x` first, so `x` nodes carry their id/extension children.
         let mut i = 0;
@@ -593,6 +609,7 @@ impl<'a> Parser<'a> {
                 i += 1;
                 continue;
             };
+            relink = true;
             let ext = members.remove(i);
             if !self.extension_shape_ok(&ext) {
                 continue;
@@ -607,13 +624,23 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        for m in members {
+        // Without merges or dropped nodes, the members' nodes were linked under `obj` in this
+        // very order as they were read.
+        for m in members.drain(..) {
             match m.value {
-                Parsed::Node(id) => children.push(id),
-                Parsed::Array(items) => {
-                    for (k, item) in items.into_iter().enumerate() {
+                Parsed::Node(id) => {
+                    if relink {
+                        children.push(id);
+                    }
+                }
+                Parsed::Array(mut items) => {
+                    for (k, &item) in items.iter().enumerate() {
                         match item {
-                            Some(id) => children.push(id),
+                            Some(id) => {
+                                if relink {
+                                    children.push(id);
+                                }
+                            }
                             None => self.findings.push(
                                 JSON_NULL
                                     .finding(format!(
@@ -624,6 +651,8 @@ impl<'a> Parser<'a> {
                             ),
                         }
                     }
+                    items.clear();
+                    self.spare_items.push(items);
                 }
                 Parsed::Null => self.findings.push(
                     JSON_NULL
@@ -633,11 +662,13 @@ impl<'a> Parser<'a> {
                 ),
             }
         }
-        self.b.relink_children(obj, &children);
+        if relink {
+            self.b.relink_children(obj, &children);
+        }
     }
 
     /// `_x` carries only `id` and `extension`, so it must be an object (or objects and nulls).
-    fn extension_shape_ok(&mut self, ext: &Member) -> bool {
+    fn extension_shape_ok(&mut self, ext: &Member<'a>) -> bool {
         let nodes: Vec<NodeId> = match &ext.value {
             Parsed::Node(id) => vec![*id],
             Parsed::Array(items) => items.iter().flatten().copied().collect(),
@@ -657,8 +688,11 @@ impl<'a> Parser<'a> {
         !primitive
     }
 
-    fn rename_underscore(&mut self, mut ext: Member) -> Member {
-        let base: Box<str> = ext.key_text[1..].into();
+    fn rename_underscore(&mut self, mut ext: Member<'a>) -> Member<'a> {
+        let base: Cow<'a, str> = match ext.key_text {
+            Cow::Borrowed(text) => Cow::Borrowed(&text[1..]),
+            Cow::Owned(ref text) => Cow::Owned(text[1..].to_owned()),
+        };
         let (name, name_span) = match ext.key {
             Str::Src(s) => (
                 Str::Src(Span::new(s.start as usize + 1, s.end as usize)),
@@ -667,7 +701,7 @@ impl<'a> Parser<'a> {
                     ext.key_span.end as usize - 1,
                 ),
             ),
-            Str::Owned(_) => (self.b.own(base.clone()), ext.key_span),
+            Str::Owned(_) => (self.b.own(&*base), ext.key_span),
         };
         let rename = |b: &mut Builder, id: NodeId| b.set_name(id, name, name_span);
         match &mut ext.value {
@@ -685,7 +719,7 @@ impl<'a> Parser<'a> {
         ext
     }
 
-    fn merge_primitive_extension(&mut self, base: &mut Member, ext: Member) {
+    fn merge_primitive_extension(&mut self, base: &mut Member<'a>, ext: Member<'a>) {
         let mismatch = |p: &mut Self, what: String| {
             p.findings
                 .push(JSON_PRIMITIVE_EXTENSION.finding(what).at(ext.key_span));
@@ -761,28 +795,85 @@ impl RelatedOpen for Fatal {
 /// Keys seen in one object. FHIR objects have few keys, so a linear scan beats hashing until an
 /// object is unusually large.
 #[derive(Default)]
-struct KeySet {
-    small: Vec<(Box<str>, Span)>,
-    large: Option<std::collections::HashMap<Box<str>, Span>>,
+struct KeySet<'a> {
+    small: Vec<(Cow<'a, str>, Span)>,
+    large: Option<std::collections::HashMap<Cow<'a, str>, Span>>,
 }
 
-impl KeySet {
+impl<'a> KeySet<'a> {
+    /// Forgets every key, keeping the small list's room for the next object.
+    fn clear(&mut self) {
+        self.small.clear();
+        self.large = None;
+    }
+
     /// Records `key`; returns the span of an earlier identical key, if any.
-    fn insert(&mut self, key: &str, span: Span) -> Option<Span> {
+    fn insert(&mut self, key: Cow<'a, str>, span: Span) -> Option<Span> {
         if let Some(map) = &mut self.large {
-            if let Some(&first) = map.get(key) {
+            if let Some(&first) = map.get(&*key) {
                 return Some(first);
             }
-            map.insert(key.into(), span);
+            map.insert(key, span);
             return None;
         }
-        if let Some((_, first)) = self.small.iter().find(|(k, _)| &**k == key) {
+        if let Some((_, first)) = self.small.iter().find(|(k, _)| *k == key) {
             return Some(*first);
         }
-        self.small.push((key.into(), span));
+        self.small.push((key, span));
         if self.small.len() > 32 {
             self.large = Some(self.small.drain(..).collect());
         }
         None
     }
+}
+
+/// Length of the JSON white space at the start of `b`. Pretty-printed JSON indents deeply, so
+/// runs of spaces are passed over eight at a time.
+fn blank_len(b: &[u8]) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let mut i = 0;
+    loop {
+        while let Some(word) = b.get(i..i + 8) {
+            if word_at(word) != SPACES {
+                break;
+            }
+            i += 8;
+        }
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\n' | b'\r') => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// Length of the run at the start of `b` that a string holds as it is: up to the first `"`,
+/// `\\` or control character (or the end). Eight bytes are tested at once with the classic
+/// tests for a zero byte and a byte below a bound; only a word that may hold one of them is
+/// looked at byte by byte.
+fn plain_run_len(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let x = word_at(word);
+        let special = has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .take_while(|&&c| c != b'"' && c != b'\\' && c >= 0x20)
+        .count()
+}
+
+/// The first eight bytes of `b` as one integer.
+fn word_at(b: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[..8]);
+    u64::from_ne_bytes(word)
 }

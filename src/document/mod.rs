@@ -203,15 +203,19 @@ impl Document {
         self.str(self.node(id).name)
     }
 
-    /// Whether the node is named `name`: the bytes are compared without slicing a `str`, which
-    /// would check both ends for character boundaries; path steps and rules ask this of every
-    /// child they pass.
+    /// [`Self::name`] as bytes, without checking that a slice of the source falls on character
+    /// boundaries (it always does).
+    pub(crate) fn name_bytes(&self, id: NodeId) -> &[u8] {
+        match self.node(id).name {
+            Str::Src(span) => &self.source.text.as_bytes()[span.range()],
+            Str::Owned(i) => self.owned[i as usize].as_bytes(),
+        }
+    }
+
+    /// Whether the node is named `name`, compared as bytes: path steps and rules ask this of
+    /// every child they pass.
     pub fn has_name(&self, id: NodeId, name: &str) -> bool {
-        let bytes = match self.node(id).name {
-            Str::Src(span) => self.source.text.as_bytes().get(span.range()),
-            Str::Owned(i) => self.owned.get(i as usize).map(|s| s.as_bytes()),
-        };
-        bytes == Some(name.as_bytes())
+        self.name_bytes(id) == name.as_bytes()
     }
 
     /// The primitive value, if the node has one.
@@ -351,6 +355,19 @@ impl Builder {
         Builder {
             nodes: Vec::new(),
             last_child: Vec::new(),
+            owned: Vec::new(),
+        }
+    }
+
+    /// A builder for a source of `len` bytes.
+    pub fn for_source(len: usize) -> Self {
+        // Room for the nodes of a typical document, so that the arena is not copied as it
+        // grows: pretty-printed FHIR spends 40 to 60 bytes per node, a base64 attachment many
+        // more (its pages are never touched).
+        let nodes = len / 64;
+        Builder {
+            nodes: Vec::with_capacity(nodes),
+            last_child: Vec::with_capacity(nodes),
             owned: Vec::new(),
         }
     }

@@ -44,7 +44,7 @@ fn parse_with(
         let mut p = XmlParser {
             text: &source.text,
             base: start,
-            b: Builder::new(),
+            b: Builder::for_source(source.text.len().saturating_sub(start)),
             findings,
             stack: Vec::new(),
             plain: false,
@@ -56,6 +56,7 @@ fn parse_with(
             attrs_scanned: false,
             fast,
             ns: NamespaceResolver::default(),
+            level: 0,
             binding_levels: Vec::new(),
             unprefixed: None,
         };
@@ -110,6 +111,10 @@ struct XmlParser<'a> {
     /// Namespace scopes. Bindings come from our own attribute scan: quick-xml's `NsReader`
     /// would walk every attribute value byte by byte once more.
     ns: NamespaceResolver,
+    /// Elements open, as `ns` counts its levels. `ns` itself is told the level only where an
+    /// element declares a namespace and where such an element ends: setting it searches its
+    /// bindings, and nearly no element declares one.
+    level: u16,
     /// The levels of `ns` whose element declared a namespace, innermost last.
     binding_levels: Vec<u16>,
     /// The namespace of an element without a prefix, while no declaration has been entered or
@@ -277,12 +282,13 @@ impl<'a> XmlParser<'a> {
             self.attrs_regular = scan_attributes(raw, &mut pairs);
             self.attr_buf = pairs;
         }
-        self.ns.set_level(self.ns.level().saturating_add(1));
+        self.level = self.level.saturating_add(1);
         let mut bound = Ok(());
         let mut declares = false;
         if self.attrs_regular {
             for (key, value, _) in &self.attr_buf {
                 if let Some(prefix) = QName(&raw[key.clone()]).as_namespace_binding() {
+                    self.ns.set_level(self.level);
                     bound = bound.and(self.ns.add(prefix, Namespace(&raw[value.clone()])));
                     declares = true;
                 }
@@ -292,6 +298,7 @@ impl<'a> XmlParser<'a> {
             for attr in e.attributes().with_checks(false) {
                 let Ok(attr) = attr else { break };
                 if let Some(prefix) = attr.key.as_namespace_binding() {
+                    self.ns.set_level(self.level);
                     bound = bound.and(self.ns.add(prefix, Namespace(&attr.value)));
                     declares = true;
                 }
@@ -323,7 +330,7 @@ impl<'a> XmlParser<'a> {
 
     /// Notes that the element being entered declares a namespace.
     fn declared_here(&mut self) {
-        let level = self.ns.level();
+        let level = self.level;
         if self.binding_levels.last() != Some(&level) {
             self.binding_levels.push(level);
         }
@@ -332,11 +339,14 @@ impl<'a> XmlParser<'a> {
 
     /// Closes the innermost namespace scope (the counterpart of `enter`).
     fn leave_scope(&mut self) {
-        if self.binding_levels.last() == Some(&self.ns.level()) {
+        let inner = self.level.saturating_sub(1);
+        if self.binding_levels.last() == Some(&self.level) {
             self.binding_levels.pop();
             self.unprefixed = None;
+            // Drops the bindings of the level left.
+            self.ns.set_level(inner);
         }
-        self.ns.pop();
+        self.level = inner;
     }
 
     /// An empty element (`<x value="1"/>`), whose namespace scope `enter` has opened.
@@ -362,8 +372,7 @@ impl<'a> XmlParser<'a> {
     /// the same events. The narrative `div` is left to quick-xml, which reads it whole.
     fn markup_fast(&mut self, reader: &mut Reader<&[u8]>) -> Result<bool, Fatal> {
         let pos = self.base + reader.buffer_position() as usize;
-        let rest = &self.text[pos..];
-        let blank = rest.bytes().take_while(|&c| is_xml_space(c)).count();
+        let blank = blank_len(&self.text.as_bytes()[pos..]);
         let start = pos + blank;
         let text = self.text;
         let tag = &text[start..];
@@ -383,8 +392,7 @@ impl<'a> XmlParser<'a> {
                 return Ok(false);
             };
             let e = BytesStart::from_content(&tag[1..t.content_end], t.name_len);
-            let local = e.local_name();
-            if !t.empty && local.as_ref() == "div" {
+            if !t.empty && local_name(&tag[1..1 + t.name_len]) == "div" {
                 return Ok(false);
             }
             self.blank_before_tag(pos, blank)?;
@@ -773,9 +781,51 @@ impl Ns {
 /// quotes), and whether the value holds a character that normalisation changes.
 type Attr = (Range<usize>, Range<usize>, bool);
 
+/// The local part of an element name, after the first `:` as quick-xml's `local_name` has it;
+/// a byte loop, where quick-xml's `str::find` sets up a general search for each short name.
+fn local_name(name: &str) -> &str {
+    match name.bytes().position(|c| c == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
 /// XML's white space.
 fn is_xml_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Length of the white space at the start of `b`. Indentation is deep, so runs of spaces are
+/// passed over eight at a time.
+fn blank_len(b: &[u8]) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let mut i = 0;
+    loop {
+        while let Some(word) = b.get(i..i + 8) {
+            if word_at(word) != SPACES {
+                break;
+            }
+            i += 8;
+        }
+        match b.get(i) {
+            Some(&c) if is_xml_space(c) => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// The first eight bytes of `b` as one integer.
+fn word_at(b: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(word)
+}
+
+/// Whether a word of eight bytes holds a byte below `(`: the classic test, exact as `(` is
+/// below 0x80.
+fn has_byte_below_paren(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    x.wrapping_sub(ONES * u64::from(b'(')) & !x & (ONES << 7) != 0
 }
 
 /// Whether text is only white space (Unicode's, as `str::trim` has it). The indentation between
@@ -933,12 +983,18 @@ fn scan_attribute_list(b: &[u8], in_tag: bool, out: &mut Vec<Attr>) -> Option<us
 fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
     const BLOCK: usize = 64;
     let mut special = false;
+    // Within a block, only the words holding a byte below `(` are looked at byte by byte.
     let mut look = |at: usize, bytes: &[u8]| {
-        for (j, &c) in bytes.iter().enumerate() {
-            if c == quote {
-                return Some(at + j);
+        for (w, word) in bytes.chunks(8).enumerate() {
+            if word.len() == 8 && !has_byte_below_paren(word_at(word)) {
+                continue;
             }
-            special |= matches!(c, b'&' | b'\t' | b'\r' | b'\n');
+            for (j, &c) in word.iter().enumerate() {
+                if c == quote {
+                    return Some(at + w * 8 + j);
+                }
+                special |= matches!(c, b'&' | b'\t' | b'\r' | b'\n');
+            }
         }
         None
     };
@@ -953,22 +1009,7 @@ fn scan_value(b: &[u8], start: usize, quote: u8) -> Option<(usize, bool)> {
         }
         at += BLOCK;
     }
-    // Most values are short (ids, codes, URLs): eight bytes at a time, with the classic test
-    // for a byte below `(` in a word (exact, as `(` is below 0x80).
-    let mut words = blocks.remainder().chunks_exact(8);
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = u64::from_le_bytes(bytes);
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        if x.wrapping_sub(ONES * u64::from(b'(')) & !x & (ONES << 7) != 0 {
-            if let Some(end) = look(at, word) {
-                return Some((end, special));
-            }
-        }
-        at += 8;
-    }
-    let end = look(at, words.remainder())?;
+    let end = look(at, blocks.remainder())?;
     Some((end, special))
 }
 

@@ -169,6 +169,13 @@ pub struct Ctx {
     node: u32,
 }
 
+impl Ctx {
+    /// The context as one integer, for keying caches of lookups.
+    pub fn key(self) -> u64 {
+        u64::from(self.ty) << 32 | u64::from(self.node)
+    }
+}
+
 /// The kind of a type definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -86,11 +86,8 @@ impl Walker<'_> {
                     .at_node_name(doc, excess),
             );
         }
-        for def in self.defs.children(content) {
-            if def.min == 0 || is_primitive_value(Some(def)) {
-                // A primitive's value is the node's own value, checked by ele-1.
-                continue;
-            }
+        for index in self.required_children(content) {
+            let def = self.required_defs[index];
             let count = self
                 .groups
                 .iter()
@@ -125,6 +122,23 @@ impl Walker<'_> {
 }
 
 impl Walker<'_> {
+    /// The positions in `required_defs` of the child definitions of `content` with a minimum,
+    /// in definition order.
+    fn required_children(&mut self, content: Ctx) -> std::ops::Range<usize> {
+        let defs = self.defs;
+        let required = &mut self.required_defs;
+        let &mut (start, end) = self.required.entry(content.key()).or_insert_with(|| {
+            let start = required.len() as u32;
+            // A primitive's value is the node's own value, checked by ele-1.
+            required.extend(
+                defs.children(content)
+                    .filter(|def| def.min != 0 && !is_primitive_value(Some(def))),
+            );
+            (start, required.len() as u32)
+        });
+        start as usize..end as usize
+    }
+
     /// Whether a JSON object wrote the element `def` as `null`. The parser reports that
     /// (`json-null`) and drops the property, so a required element written as `null` is one
     /// defect with one finding, not also a missing element. Only runs when a required element

@@ -25,12 +25,13 @@ pub mod rules;
 mod unknown;
 mod value;
 
-use crate::document::{Document, NodeId, NodeKind};
+use crate::document::{Document, Format, NodeId, NodeKind};
 use crate::fhir::annotate::Typed;
 use crate::fhir::defs::{self, Defs, ElementDef, Kind, TypeInfo};
 use crate::finding::{Finding, RuleMeta};
 use crate::input::InputKind;
 use crate::rules::{Context, Pass};
+use foldhash::HashMap;
 
 /// The structural pass, registered in `rules::passes::PASSES`.
 pub struct Structural;
@@ -67,6 +68,9 @@ fn check_knowing(doc: &Document, base64_clean: &[NodeId], out: &mut Vec<Finding>
         out,
         groups: Vec::new(),
         base64_clean,
+        required: HashMap::default(),
+        required_defs: Vec::new(),
+        value_sets: HashMap::default(),
     };
     walker.root();
 }
@@ -88,6 +92,14 @@ struct Walker<'a> {
     groups: Vec<Group>,
     /// Values known to be valid base64.
     base64_clean: &'a [NodeId],
+    /// The required child definitions of each content context met so far (by [`Ctx::key`]),
+    /// as a range of `required_defs`: a type has dozens of child definitions and few required
+    /// ones, and the same types recur all through a document.
+    required: HashMap<u64, (u32, u32)>,
+    required_defs: Vec<&'static ElementDef>,
+    /// The bound ValueSet of each binding URL met so far, by the URL's address in the
+    /// definitions (one string per element definition): finding a set by URL compares strings.
+    value_sets: HashMap<(usize, usize), Option<&'static binding::ValueSet>>,
 }
 
 impl Walker<'_> {
@@ -165,8 +177,11 @@ impl Walker<'_> {
                     continue;
                 }
             };
-            self.xml_representation(child, def);
-            self.xml_order(&mut order, child, def);
+            if doc.format == Format::Xml {
+                let is_attribute = doc.is_xml_attribute(child);
+                self.xml_representation(child, def, is_attribute);
+                self.xml_order(&mut order, child, def, is_attribute);
+            }
             self.count(child, def);
         }
         self.cardinality(id, content);

@@ -7,7 +7,7 @@
 
 use super::rules::*;
 use super::Walker;
-use crate::document::{Format, NodeId};
+use crate::document::NodeId;
 use crate::fhir::defs::ElementDef;
 
 /// The order state of one parent's children.
@@ -34,9 +34,16 @@ fn is_attribute_def(def: &ElementDef) -> bool {
 }
 
 impl Walker<'_> {
-    pub(super) fn xml_order(&mut self, order: &mut Order, child: NodeId, def: &'static ElementDef) {
+    /// `is_attribute`: whether `child` of an XML document was written as an attribute.
+    pub(super) fn xml_order(
+        &mut self,
+        order: &mut Order,
+        child: NodeId,
+        def: &'static ElementDef,
+        is_attribute: bool,
+    ) {
         let doc = self.doc;
-        if doc.format != Format::Xml || doc.is_xml_attribute(child) {
+        if is_attribute {
             return;
         }
         match order.last {
@@ -58,12 +65,15 @@ impl Walker<'_> {
         }
     }
 
-    pub(super) fn xml_representation(&mut self, child: NodeId, def: &ElementDef) {
+    /// `is_attribute`: whether `child` of an XML document was written as an attribute.
+    pub(super) fn xml_representation(
+        &mut self,
+        child: NodeId,
+        def: &ElementDef,
+        is_attribute: bool,
+    ) {
         let doc = self.doc;
-        if doc.format != Format::Xml {
-            return;
-        }
-        let message = match (doc.is_xml_attribute(child), is_attribute_def(def)) {
+        let message = match (is_attribute, is_attribute_def(def)) {
             (false, true) => format!(
                 "`{name}` is written as a child element; FHIR XML writes it as an attribute (`{name}=\"…\"`)",
                 name = doc.name(child)

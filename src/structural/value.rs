@@ -12,6 +12,15 @@ use crate::fhir::annotate::Typed;
 use crate::fhir::defs::{JsonType, TypeInfo};
 
 impl Walker<'_> {
+    /// The ValueSet a required binding names, if it is one of the embedded sets.
+    fn value_set(&mut self, url: &'static str) -> Option<&'static ValueSet> {
+        let key = (url.as_ptr() as usize, url.len());
+        *self
+            .value_sets
+            .entry(key)
+            .or_insert_with(|| binding::stu3().get(url))
+    }
+
     /// Checks a node whose type is a primitive. Returns whether its children (`id`,
     /// `extension`) should be checked.
     pub(super) fn primitive_node(&mut self, id: NodeId, typed: Typed, info: &TypeInfo) -> bool {
@@ -99,7 +108,7 @@ impl Walker<'_> {
             return;
         }
         if let Some(url) = typed.def.and_then(|d| d.required_binding) {
-            if let Some(vs) = binding::stu3().get(url) {
+            if let Some(vs) = self.value_set(url) {
                 if !vs.contains_code(value) {
                     self.code_not_in_value_set(id, value, url, vs);
                 }
@@ -136,7 +145,7 @@ impl Walker<'_> {
             self.extension(id);
         }
         if let Some(url) = typed.def.and_then(|d| d.required_binding) {
-            if let Some(vs) = binding::stu3().get(url) {
+            if let Some(vs) = self.value_set(url) {
                 match typed.type_code {
                     Some("Coding") => self.coding(id, url, vs),
                     Some("CodeableConcept") => {
