@@ -162,13 +162,13 @@ pub struct Document {
     nodes: Vec<Node>,
     owned: Vec<Box<str>>,
     /// STU3 element definitions of each node (empty for non-FHIR documents).
-    typed: Vec<Option<Typed>>,
+    typed: crate::fhir::annotate::Typings,
 }
 
 impl Document {
     /// The STU3 definition of a node, when it is a known FHIR element.
     pub fn typed(&self, id: NodeId) -> Option<Typed> {
-        self.typed.get(id.idx()).copied().flatten()
+        self.typed.get(id)
     }
 
     /// The node's FHIR type code (`Reference`, `dateTime`, or a resource type).
@@ -509,7 +509,7 @@ impl Builder {
             format,
             nodes: self.nodes,
             owned: self.owned,
-            typed: Vec::new(),
+            typed: Default::default(),
         };
         doc.typed = crate::fhir::annotate::annotate(&doc);
         doc

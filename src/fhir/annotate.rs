@@ -18,14 +18,100 @@ pub struct Typed {
     pub content: Option<Ctx>,
 }
 
+/// The typing of every node of a document, compactly: a document has a few dozen distinct
+/// typings and can have millions of nodes, so each node holds a number (4 bytes) and the
+/// typings are kept once each (48 bytes), which halves the memory of a large bundle's tree.
+#[derive(Debug, Default)]
+pub struct Typings {
+    /// Per node: an index into `distinct`.
+    of_node: Vec<u32>,
+    /// The typings met, after `None` at index 0 (untyped nodes).
+    distinct: Vec<Option<Typed>>,
+}
+
+impl Typings {
+    pub fn get(&self, id: NodeId) -> Option<Typed> {
+        let slot = *self.of_node.get(id.index())?;
+        self.distinct.get(slot as usize).copied().flatten()
+    }
+}
+
+/// A typing as integers, for finding it among those a document already has.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct TypedKey([usize; 4], Option<u64>);
+
+impl Typed {
+    fn key(&self) -> TypedKey {
+        let address = |p: Option<*const u8>| p.map_or(0, |p| p as usize);
+        TypedKey(
+            [
+                address(self.def.map(|d| std::ptr::from_ref(d).cast())),
+                // Address and length: names may be slices of one string.
+                address(self.type_code.map(str::as_ptr)),
+                self.type_code.map_or(0, str::len),
+                address(self.info.map(|i| std::ptr::from_ref(i).cast())),
+            ],
+            self.content.map(Ctx::key),
+        )
+    }
+}
+
+/// Distinct typings a document is expected to have.
+const TYPINGS: usize = 256;
+
+/// Builds [`Typings`] node by node.
+struct Interner {
+    typings: Typings,
+    index: foldhash::HashMap<TypedKey, u32>,
+    /// Which annotation this is, for the slots the child memo keeps (see [`ChildMemo`]).
+    serial: u64,
+}
+
+impl Interner {
+    fn new(nodes: usize) -> Interner {
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Interner {
+            // A message has about a hundred distinct typings; sized for them, neither grows.
+            typings: Typings {
+                of_node: vec![0; nodes],
+                distinct: {
+                    let mut distinct = Vec::with_capacity(TYPINGS);
+                    distinct.push(None);
+                    distinct
+                },
+            },
+            index: foldhash::HashMap::with_capacity_and_hasher(TYPINGS, Default::default()),
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// The slot of a typing, adding it if this document has not had it yet.
+    fn intern(&mut self, typed: Typed) -> u32 {
+        let distinct = &mut self.typings.distinct;
+        *self.index.entry(typed.key()).or_insert_with(|| {
+            distinct.push(Some(typed));
+            distinct.len() as u32 - 1
+        })
+    }
+
+    fn set(&mut self, id: NodeId, typed: Typed) {
+        let slot = self.intern(typed);
+        self.typings.of_node[id.index()] = slot;
+    }
+
+    fn content(&self, id: NodeId) -> Option<Ctx> {
+        self.typings.get(id).and_then(|t| t.content)
+    }
+}
+
 /// Annotates every node reachable from the root; unknown elements (and everything below them)
 /// get `None`. Nodes are in document order, so a parent is always annotated before its children.
-pub fn annotate(doc: &Document) -> Vec<Option<Typed>> {
+pub fn annotate(doc: &Document) -> Typings {
     let defs = stu3();
-    let mut out: Vec<Option<Typed>> = vec![None; doc.len()];
+    let mut out = Interner::new(doc.len());
     let root = doc.root();
     if doc.node(root).kind != NodeKind::Resource {
-        return out;
+        return out.typings;
     }
     // A bundle holds the same few resource types many times over.
     let mut last_resource: Option<(&str, Option<(&'static TypeInfo, Ctx)>)> = None;
@@ -41,15 +127,18 @@ pub fn annotate(doc: &Document) -> Vec<Option<Typed>> {
         found
     };
     if let Some((info, ctx)) = resource_content(root) {
-        out[root.index()] = Some(Typed {
-            def: None,
-            type_code: Some(info.name),
-            info: Some(info),
-            content: Some(ctx),
-        });
+        out.set(
+            root,
+            Typed {
+                def: None,
+                type_code: Some(info.name),
+                info: Some(info),
+                content: Some(ctx),
+            },
+        );
     }
     MEMO.with_borrow_mut(|memo| type_descendants(doc, defs, memo, &mut out, resource_content));
-    out
+    out.typings
 }
 
 thread_local! {
@@ -62,7 +151,7 @@ fn type_descendants(
     doc: &Document,
     defs: &'static Defs,
     memo: &mut ChildMemo,
-    out: &mut [Option<Typed>],
+    out: &mut Interner,
     mut resource_content: impl FnMut(NodeId) -> Option<(&'static TypeInfo, Ctx)>,
 ) {
     let root = doc.root();
@@ -70,24 +159,36 @@ fn type_descendants(
         let Some(parent) = doc.parent(id) else {
             continue;
         };
-        let Some(parent_ctx) = out[parent.index()].and_then(|t| t.content) else {
+        let Some(parent_ctx) = out.content(parent) else {
             continue;
         };
-        let Some(child) = memo.child(defs, parent_ctx, doc, id) else {
+        let Some((child, memo_slot)) = memo.child(defs, parent_ctx, doc, id) else {
             continue;
         };
-        let typed = if doc.node(id).kind == NodeKind::Resource {
+        if doc.node(id).kind == NodeKind::Resource {
             let found = resource_content(id);
-            Typed {
+            let typed = Typed {
                 def: child.def,
                 type_code: found.map(|(info, _)| info.name),
                 info: found.map(|(info, _)| info),
                 content: found.map(|(_, ctx)| ctx),
+            };
+            out.set(id, typed);
+            continue;
+        }
+        // The memo slot remembers this document's number for the typing, so that a repeated
+        // child costs no hashing at all.
+        let slot = match memo_slot.and_then(|i| memo.interned(i, out.serial)) {
+            Some(slot) => slot,
+            None => {
+                let slot = out.intern(child);
+                if let Some(i) = memo_slot {
+                    memo.remember(i, out.serial, slot);
+                }
+                slot
             }
-        } else {
-            child
         };
-        out[id.index()] = Some(typed);
+        out.typings.of_node[id.index()] = slot;
     }
 }
 
@@ -100,6 +201,8 @@ fn type_descendants(
 /// a miss (or a longer name) asks the definitions.
 struct ChildMemo {
     slots: Vec<Option<(MemoKey, Option<Typed>)>>,
+    /// Per slot: the annotation that last numbered the slot's typing, and the number.
+    interned: Vec<(u64, u32)>,
 }
 
 /// A parent context and a child name of at most 16 bytes, packed.
@@ -116,32 +219,48 @@ impl ChildMemo {
     fn new() -> ChildMemo {
         ChildMemo {
             slots: vec![None; 1 << MEMO_BITS],
+            interned: vec![(0, 0); 1 << MEMO_BITS],
         }
     }
 
-    /// The typing of node `id`, a child of a node at `ctx`.
+    /// The number annotation `serial` gave the typing in slot `i`, if it gave one.
+    fn interned(&self, i: usize, serial: u64) -> Option<u32> {
+        let (by, slot) = self.interned[i];
+        (by == serial).then_some(slot)
+    }
+
+    fn remember(&mut self, i: usize, serial: u64, slot: u32) {
+        self.interned[i] = (serial, slot);
+    }
+
+    /// The typing of node `id`, a child of a node at `ctx`, and the memo slot that holds it
+    /// (none for a name too long to pack).
     fn child(
         &mut self,
         defs: &'static Defs,
         ctx: Ctx,
         doc: &Document,
         id: NodeId,
-    ) -> Option<Typed> {
+    ) -> Option<(Typed, Option<usize>)> {
         let Some(key) = MemoKey::new(ctx, doc.name_bytes(id)) else {
-            return lookup(defs, ctx, doc.name(id));
+            return lookup(defs, ctx, doc.name(id)).map(|t| (t, None));
         };
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
         let hash =
             (key.name[0].wrapping_mul(K) ^ key.name[1] ^ key.ctx.rotate_left(17)).wrapping_mul(K);
-        let slot = &mut self.slots[(hash >> (64 - MEMO_BITS)) as usize];
-        match slot {
+        let i = (hash >> (64 - MEMO_BITS)) as usize;
+        let slot = &mut self.slots[i];
+        let found = match slot {
             Some((k, found)) if *k == key => *found,
             _ => {
                 let found = lookup(defs, ctx, doc.name(id));
                 *slot = Some((key, found));
+                // The slot now holds another typing: no annotation has numbered it yet.
+                self.interned[i] = (0, 0);
                 found
             }
-        }
+        };
+        found.map(|t| (t, Some(i)))
     }
 }
 
