@@ -420,7 +420,30 @@ impl Params<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{fill, Check};
+    use std::sync::OnceLock;
+
+    fn pattern(source: &str) -> Check {
+        Check::Pattern {
+            regex: OnceLock::new(),
+            source: source.into(),
+            optional: false,
+        }
+    }
+
+    #[test]
+    fn patterns_match_whole_values_with_ascii_classes() {
+        let digits = pattern(r"\d{3}");
+        let re = digits.regex().unwrap();
+        assert!(re.is_match(b"123"));
+        assert!(!re.is_match(b"1234"), "the whole value must match");
+        // `\d` is ASCII, as the packs mean it: an Arabic-Indic digit is not one.
+        assert!(!re.is_match("12\u{0663}".as_bytes()));
+        // A literal beyond ASCII matches its UTF-8 bytes.
+        let re = pattern("caf(é|e)").regex().unwrap().clone();
+        assert!(re.is_match("café".as_bytes()) && re.is_match(b"cafe"));
+        assert!(pattern("[0-9").verify().is_err());
+    }
 
     #[test]
     fn fill_replaces_known_placeholders_once() {
