@@ -6,6 +6,7 @@
 //! file reports all of them. Depth is bounded by [`MAX_DEPTH`]; strings are not copied unless
 //! they contain escapes.
 
+use super::scan::{blank_len, word_at};
 use super::{Builder, Document, Format, NodeId, SourceFile, Span, Str, ValueKind, MAX_DEPTH};
 use crate::finding::{Finding, RuleMeta};
 use crate::rules::input::*;
@@ -827,25 +828,6 @@ impl<'a> KeySet<'a> {
     }
 }
 
-/// Length of the JSON white space at the start of `b`. Pretty-printed JSON indents deeply, so
-/// runs of spaces are passed over eight at a time.
-fn blank_len(b: &[u8]) -> usize {
-    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let mut i = 0;
-    loop {
-        while let Some(word) = b.get(i..i + 8) {
-            if word_at(word) != SPACES {
-                break;
-            }
-            i += 8;
-        }
-        match b.get(i) {
-            Some(b' ' | b'\t' | b'\n' | b'\r') => i += 1,
-            _ => return i,
-        }
-    }
-}
-
 /// Length of the run at the start of `b` that a string holds as it is: up to the first `"`,
 /// `\\` or control character (or the end). Eight bytes are tested at once with the classic
 /// tests for a zero byte and a byte below a bound; only a word that may hold one of them is
@@ -869,11 +851,4 @@ fn plain_run_len(b: &[u8]) -> usize {
         .iter()
         .take_while(|&&c| c != b'"' && c != b'\\' && c >= 0x20)
         .count()
-}
-
-/// The first eight bytes of `b` as one integer.
-fn word_at(b: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&b[..8]);
-    u64::from_ne_bytes(word)
 }

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod json;
 mod line_index;
 mod path;
+mod scan;
 pub mod xml;
 
 pub use line_index::LineIndex;

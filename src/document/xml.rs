@@ -7,6 +7,7 @@
 //! with text content as the value. A DOCTYPE is refused and no entity is ever expanded beyond
 //! XML's five predefined ones and character references.
 
+use super::scan::{blank_len, word_at};
 use super::{Builder, Document, Format, NodeId, SourceFile, Span, Str, ValueKind, MAX_DEPTH};
 use crate::finding::Finding;
 use crate::rules::input::*;
@@ -793,32 +794,6 @@ fn local_name(name: &str) -> &str {
 /// XML's white space.
 fn is_xml_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-/// Length of the white space at the start of `b`. Indentation is deep, so runs of spaces are
-/// passed over eight at a time.
-fn blank_len(b: &[u8]) -> usize {
-    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let mut i = 0;
-    loop {
-        while let Some(word) = b.get(i..i + 8) {
-            if word_at(word) != SPACES {
-                break;
-            }
-            i += 8;
-        }
-        match b.get(i) {
-            Some(&c) if is_xml_space(c) => i += 1,
-            _ => return i,
-        }
-    }
-}
-
-/// The first eight bytes of `b` as one integer.
-fn word_at(b: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(word)
 }
 
 /// Whether a word of eight bytes holds a byte below `(`: the classic test, exact as `(` is
