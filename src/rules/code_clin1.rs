@@ -2,12 +2,11 @@
 //! ones that need a reverse look-up (is this resource referenced from a Composition section, or
 //! from a List?), "at least one of" over references, or a walk of nested questionnaire items.
 
-use super::payload::{payload, payload_resources, section_view, targets};
+use super::payload::{list_items, payload, payload_resources, section_view, targets};
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
 use crate::profile::select::resolve_node;
-use foldhash::HashSet;
 
 /// Which resource type each `<resource>-not-in-section` rule looks after.
 const SECTION_RULES: &[(&str, &str)] = &[
@@ -60,17 +59,6 @@ pub fn not_in_section(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>)
             .label("not in any section"),
         );
     }
-}
-
-/// The resources that some List of the payload names in `entry.item`.
-fn listed(cx: &Context<'_>, lists: &[NodeId]) -> HashSet<NodeId> {
-    let doc = cx.doc;
-    lists
-        .iter()
-        .flat_map(|&l| doc.children_named(l, "entry"))
-        .filter_map(|e| doc.child(e, "item"))
-        .flat_map(|item| targets(cx, item))
-        .collect()
 }
 
 const SNOMED: &str = "http://snomed.info/sct";
@@ -160,7 +148,7 @@ pub fn not_listed(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     if lists.is_empty() {
         return;
     }
-    let listed = listed(cx, &lists);
+    let listed = list_items(cx, lists.iter().copied());
     for obs in of_type(doc, &resources, "Observation").filter(|o| !listed.contains(o)) {
         out.push(
             meta.finding("this Observation is not an `entry.item` of any List")

@@ -6,7 +6,7 @@
 //! bound to its rule by name in [`super::code::CODE_CHECKS`].
 
 use super::payload::{
-    payload, payload_composition, payload_resources, section_view, targets, SectionView,
+    list_items, payload, payload_composition, payload_resources, section_view, SectionView,
 };
 use super::Context;
 use crate::document::{Document, NodeId};
@@ -111,20 +111,6 @@ pub fn section_entry_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
     }
 }
 
-/// Resources that are items (`entry.item`) of one of `lists`.
-fn items_of(cx: &Context<'_>, lists: impl Iterator<Item = NodeId>) -> HashSet<NodeId> {
-    let doc = cx.doc;
-    lists
-        .filter(|&r| doc.resource_type(r) == Some("List"))
-        .flat_map(|list| {
-            doc.children_named(list, "entry")
-                .filter_map(|e| doc.child(e, "item"))
-                .collect::<Vec<_>>()
-        })
-        .flat_map(|item| targets(cx, item))
-        .collect()
-}
-
 /// Each Observation is an item of some List (whether the List is in a section is
 /// `list-not-in-section`'s concern).
 pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -132,7 +118,7 @@ pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: 
     let Some(view) = section_view(cx) else {
         return;
     };
-    let listed = items_of(cx, view.resources.iter().copied());
+    let listed = list_items(cx, view.resources.iter().copied());
     for observation in view
         .resources
         .iter()
@@ -185,7 +171,7 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
         sets.get_or_init(|| {
             let pairs: HashSet<(NodeId, NodeId)> = sections_of.iter().copied().collect();
             let referenced: HashSet<NodeId> = sections_of.iter().map(|&(r, _)| r).collect();
-            let listed = items_of(cx, sections_of.iter().map(|&(r, _)| r));
+            let listed = list_items(cx, sections_of.iter().map(|&(r, _)| r));
             (pairs, referenced, listed)
         })
     };

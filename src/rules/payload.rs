@@ -56,6 +56,17 @@ pub fn targets<'c>(cx: &'c Context<'_>, reference: NodeId) -> impl Iterator<Item
         .filter_map(|&i| cx.bundle.entries[i].resource)
 }
 
+/// The resources that the Lists among `resources` name in `entry.item`.
+pub fn list_items(cx: &Context<'_>, resources: impl Iterator<Item = NodeId>) -> HashSet<NodeId> {
+    let doc = cx.doc;
+    resources
+        .filter(|&r| doc.resource_type(r) == Some("List"))
+        .flat_map(|list| doc.children_named(list, "entry"))
+        .filter_map(|e| doc.child(e, "item"))
+        .flat_map(|item| targets(cx, item))
+        .collect()
+}
+
 /// The sections of a Composition and all their sub-sections.
 pub fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
     let mut all = Vec::new();
