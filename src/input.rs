@@ -1,7 +1,9 @@
 //! From raw bytes to a parsed input: encoding checks, format detection from content (never the
 //! file name), parsing, and what kind of input it is.
 
-use crate::document::{headers, json, xml, Document, NodeKind, SourceFile, Span};
+use crate::document::{
+    headers, json, xml, Document, InputBytes, NodeKind, SourceFile, SourceText, Span,
+};
 use crate::finding::Finding;
 use crate::rules::input::*;
 use serde::Serialize;
@@ -77,7 +79,8 @@ pub struct ParsedInput {
 /// Largest input accepted: spans are 32-bit offsets.
 pub const MAX_INPUT: usize = u32::MAX as usize - 1;
 
-pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
+pub fn parse(path: String, bytes: impl Into<InputBytes>) -> ParsedInput {
+    let bytes = bytes.into();
     let mut findings = Vec::new();
     let unreadable = |text: String, findings: Vec<Finding>| ParsedInput {
         source: Arc::new(SourceFile::new(path.clone(), text)),
@@ -101,13 +104,16 @@ pub fn parse(path: String, bytes: Vec<u8>) -> ParsedInput {
         );
         return unreadable(String::new(), findings);
     }
-    let text = match String::from_utf8(bytes) {
+    let text = match SourceText::from_bytes(bytes) {
         Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let bad = e.as_bytes()[at];
+        Err(bytes) => {
+            // Found again only now: the valid case checks each byte once.
+            let at = std::str::from_utf8(&bytes)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            let bad = bytes[at];
             // Keep a lossy copy only to render the snippet; nothing is validated from it.
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             findings.push(
                 ENCODING_INVALID_UTF8
                     .finding(format!(

@@ -2,7 +2,7 @@
 //! selected, sorted findings in a [`FileReport`].
 
 use crate::detect::{self, Pins};
-use crate::document::SourceFile;
+use crate::document::{InputBytes, SourceFile};
 use crate::finding::{self, Finding, Severity};
 use crate::input::{self, InputKind, ParsedInput};
 use crate::mesh::Peers;
@@ -52,7 +52,7 @@ pub fn validate_bytes(
     registry: &Registry,
     options: &Options,
     path: String,
-    bytes: Vec<u8>,
+    bytes: impl Into<InputBytes>,
 ) -> FileReport {
     let parsed = input::parse(path, bytes);
     let detected = detect(registry, options, &parsed);

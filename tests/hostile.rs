@@ -62,6 +62,12 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("deep.xml", format!("<Bundle xmlns=\"http://hl7.org/fhir\">{}{}</Bundle>", "<extension>".repeat(deep), "</extension>".repeat(deep)).into_bytes(), "document-too-deep"),
         ("duplicate-keys.json", b"{\"resourceType\":\"Bundle\",\"type\":\"message\",\"type\":\"collection\"}".to_vec(), "json-duplicate-key"),
         ("random.dat", random, "encoding-invalid-utf8"),
+        // Over a mebibyte, so read into a mapped buffer rather than the heap.
+        (
+            "large-invalid-utf8.xml",
+            xml.replacen("Fernley", &format!("<!-- {} -->Fern\u{fc}ey", "x".repeat(1 << 20)), 1).chars().map(|c| c as u32 as u8).collect(),
+            "encoding-invalid-utf8",
+        ),
     ]
 }
 

@@ -41,7 +41,7 @@ fn explicit(options: &Options, files: &[(&str, Role)]) -> Vec<FileReport> {
         .iter()
         .map(|(rel, role)| GroupFile {
             path: rel.to_string(),
-            bytes: read(rel),
+            bytes: read(rel).into(),
             role: *role,
         })
         .collect();
@@ -332,12 +332,12 @@ fn the_spec_control_file_disagrees_with_the_spec_message() {
     let files = vec![
         GroupFile {
             path: "consultation_report.xml".into(),
-            bytes: message.trim_start().as_bytes().to_vec(),
+            bytes: message.trim_start().as_bytes().to_vec().into(),
             role: Role::Message,
         },
         GroupFile {
             path: "consultation_report.ctl".into(),
-            bytes: ctl,
+            bytes: ctl.into(),
             role: Role::Metadata,
         },
     ];

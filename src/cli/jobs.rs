@@ -7,6 +7,7 @@
 //! in the reorder buffer however slow one early file is.
 
 use super::Input;
+use crate::document::InputBytes;
 use crate::mesh::pair::{self, GroupFile, GroupOptions, Role};
 use crate::rules::Registry;
 use crate::validate::{self, FileReport, Options};
@@ -80,18 +81,18 @@ pub fn run_job(registry: &Registry, options: &Options, job: &Job) -> Vec<Outcome
         .collect()
 }
 
-fn read_input(input: &Input) -> Result<(String, Vec<u8>), (String, io::Error)> {
+fn read_input(input: &Input) -> Result<(String, InputBytes), (String, io::Error)> {
     match input {
         Input::Stdin => {
             let mut bytes = Vec::new();
             io::stdin()
                 .read_to_end(&mut bytes)
-                .map(|_| ("<stdin>".to_string(), bytes))
+                .map(|_| ("<stdin>".to_string(), bytes.into()))
                 .map_err(|e| ("<stdin>".to_string(), e))
         }
         Input::File(path) => {
             let display = path.display().to_string();
-            std::fs::read(path)
+            InputBytes::read_file(path)
                 .map(|b| (display.clone(), b))
                 .map_err(|e| (display, e))
         }

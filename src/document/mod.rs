@@ -17,9 +17,11 @@ pub mod json;
 mod line_index;
 mod path;
 mod scan;
+pub mod source;
 pub mod xml;
 
 pub use line_index::LineIndex;
+pub use source::{InputBytes, SourceText};
 
 use crate::fhir::annotate::Typed;
 use std::sync::{Arc, OnceLock};
@@ -68,15 +70,15 @@ pub enum Format {
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: String,
-    pub text: String,
+    pub text: SourceText,
     line_index: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
-    pub fn new(path: impl Into<String>, text: String) -> Self {
+    pub fn new(path: impl Into<String>, text: impl Into<SourceText>) -> Self {
         SourceFile {
             path: path.into(),
-            text,
+            text: text.into(),
             line_index: OnceLock::new(),
         }
     }

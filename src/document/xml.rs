@@ -1066,7 +1066,7 @@ mod tests {
         let xml = r#"<f:Bundle xmlns:f="http://hl7.org/fhir"><f:id value="1"/><x xmlns="urn:other"><y/></x><f:type value="message"/></f:Bundle>"#;
         let mut findings = Vec::new();
         let doc = parse(
-            Arc::new(SourceFile::new("t.xml", xml.into())),
+            Arc::new(SourceFile::new("t.xml", xml.to_string())),
             0,
             &mut findings,
         )
@@ -1090,7 +1090,7 @@ mod tests {
         let xml = r#"<Bundle xmlns="http://hl7.org/fhir"><text><div xmlns="http://www.w3.org/1999/xhtml"><p/></div></text><div/><x xmlns="urn:x"/><div/></Bundle>"#;
         for fast in [true, false] {
             let mut findings = Vec::new();
-            let source = Arc::new(SourceFile::new("t.xml", xml.into()));
+            let source = Arc::new(SourceFile::new("t.xml", xml.to_string()));
             let doc = parse_with(source, 0, &mut findings, fast).expect("parses");
             let root = doc.root();
             let narrative = doc.get(root, "text.div").expect("narrative");

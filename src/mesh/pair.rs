@@ -14,7 +14,7 @@
 //! with its peers. Each file gets exactly one report, in group order.
 
 use super::Peers;
-use crate::document::Span;
+use crate::document::{InputBytes, Span};
 use crate::finding::static_rule;
 use crate::input::{self, InputKind, ParsedInput};
 use crate::rules::{Registry, SpecContext};
@@ -76,7 +76,7 @@ pub struct GroupOptions {
 /// One file of a group, read.
 pub struct GroupFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: InputBytes,
     pub role: Role,
 }
 
