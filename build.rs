@@ -61,69 +61,87 @@ fn stu3_tables(out_dir: &Path) {
 }
 
 /// A Rust slice literal of string literals: `&["a", "b"]`.
-fn str_slice(items: &[&str]) -> String {
+fn str_slice<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
     format!("&{items:?}")
 }
 
-/// The strings of an optional TOML array (`None` when the key is absent).
-fn strings(value: Option<&toml::Value>) -> Option<Vec<&str>> {
-    let array = value?.as_array()?;
-    Some(array.iter().filter_map(|v| v.as_str()).collect())
+/// An `Option<&str>` literal.
+fn opt_str(value: Option<&str>) -> String {
+    value.map_or("None".into(), |v| format!("Some({v:?})"))
 }
 
-/// `RULES`: every rule of the embedded packs. What decides whether a rule applies to a document
-/// (its input kinds, and the releases and use cases of the rule or of each variant) is written
-/// as literals, and so is its prose (summary, help, docs); the rest of the rule as JSON, which a
-/// run compiles only when a document needs it. Mistakes in a rule are the crate's to report: a
+// Rule definitions and their scoping by release are read with the crate's own code: `def.rs`
+// needs `spec.rs` beside it and the crate's `Severity`, here a copy of the same variants.
+#[allow(dead_code)]
+#[path = "src/profile/def.rs"]
+mod def;
+#[allow(dead_code)]
+#[path = "src/profile/spec.rs"]
+mod spec;
+mod finding {
+    #[derive(Clone, Copy, Debug, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Severity {
+        Error,
+        Warning,
+        Information,
+    }
+}
+
+/// `RULES`: every rule of the embedded packs, as literals: its variants already scoped by
+/// release (bit masks in `spec.toml` order), its check tables as JSON. A mistake that scoping
+/// finds stops the build; the rest (paths, check parameters) is the crate's to report, and a
 /// test compiles every embedded rule.
-fn pack_rules(files: &[(String, PathBuf)]) -> String {
+fn pack_rules(files: &[(String, PathBuf)], spec: &spec::SpecFile) -> String {
     let mut code = String::from(
         "/// Every rule of the embedded packs, in file order.\npub static RULES: &[EmbeddedRule] = &[\n",
     );
     for (rel, path) in files.iter().filter(|(rel, _)| rel.starts_with("packs/")) {
         let text = std::fs::read_to_string(path).unwrap();
-        let value: toml::Value = toml::from_str(&text).unwrap();
-        let rules = value.get("rule").and_then(|r| r.as_array());
-        for rule in rules.into_iter().flatten() {
-            let name = rule.get("name").and_then(|n| n.as_str()).unwrap_or("");
-            let applies = strings(rule.get("applies"));
-            let variants = rule.get("variant").and_then(|v| v.as_array());
-            let scope = |table: &toml::Value| {
-                let versions = strings(table.get("versions"));
-                let use_cases = strings(table.get("use_cases")).unwrap_or_default();
-                format!(
-                    "({}, {})",
-                    versions.map_or("None".into(), |v| format!("Some({})", str_slice(&v))),
-                    str_slice(&use_cases)
-                )
-            };
-            let scopes: Vec<String> = match variants {
-                Some(list) if !list.is_empty() => list.iter().map(scope).collect(),
-                _ => vec![scope(rule)],
-            };
-            // The prose stays out of the JSON: a run only reads it to print it.
-            let mut rest = rule.clone();
-            let mut prose = Vec::new();
-            for key in ["summary", "help", "docs"] {
-                let text = rule.get(key).and_then(|t| t.as_str()).unwrap_or("");
-                prose.push(format!("{key}: {text:?}"));
-                if let Some(table) = rest.as_table_mut() {
-                    table.insert(key.into(), toml::Value::String(String::new()));
-                }
-            }
-            let json = serde_json::to_string(&rest).unwrap();
-            let severity = match rule.get("severity").and_then(|s| s.as_str()) {
-                Some("error") => "Error",
-                Some("warning") => "Warning",
-                Some("information") => "Information",
-                other => panic!("profiles/{rel}: rule `{name}`: severity {other:?} is not error, warning or information"),
-            };
+        let file: def::RuleFile = toml::from_str(&text)
+            .unwrap_or_else(|e| panic!("profiles/{rel} is not a valid rule pack: {e}"));
+        for rule in &file.rules {
+            let fail = |e: String| -> ! { panic!("profiles/{rel}: rule `{}`: {e}", rule.name) };
+            let (variants, tables) = rule.scoped(spec).unwrap_or_else(|e| fail(e));
+            let checks: Vec<String> = tables
+                .iter()
+                .map(|t| serde_json::to_string(t).unwrap())
+                .collect();
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|v| {
+                    let ids: Vec<String> = v
+                        .requirements
+                        .iter()
+                        .map(|(mask, id)| format!("({mask}, {id:?})"))
+                        .collect();
+                    format!(
+                        "EmbeddedVariant {{ versions: {}, use_cases: {}, severity: {}, check: {}, requirements: &[{}], also: {} }}",
+                        v.versions,
+                        str_slice(&v.use_cases),
+                        v.severity.map_or("None".into(), |s| format!("Some(Severity::{s:?})")),
+                        v.check,
+                        ids.join(", "),
+                        str_slice(&v.also),
+                    )
+                })
+                .collect();
             writeln!(
                 code,
-                "    EmbeddedRule {{ file: {rel:?}, name: {name:?}, severity: Severity::{severity}, applies: {}, scopes: &[{}], {}, json: {json:?} }},",
-                applies.map_or("None".into(), |a| format!("Some({})", str_slice(&a))),
-                scopes.join(", "),
-                prose.join(", "),
+                "    EmbeddedRule {{ file: {rel:?}, name: {:?}, severity: Severity::{:?}, applies: {}, summary: {:?}, help: {:?}, docs: {:?}, message: {:?}, missing_message: {}, select: {}, for_each: {}, checks: {}, variants: &[{}] }},",
+                rule.name,
+                rule.severity,
+                rule.applies.as_ref().map_or("None".into(), |a| format!("Some({})", str_slice(a))),
+                rule.summary,
+                rule.help,
+                rule.docs,
+                rule.message,
+                opt_str(rule.missing_message.as_deref()),
+                opt_str(rule.select.as_deref()),
+                opt_str(rule.for_each.as_deref()),
+                str_slice(&checks),
+                variants.join(", "),
             )
             .unwrap();
         }
@@ -170,7 +188,12 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
-    code.push_str(&pack_rules(&files));
+    println!("cargo:rerun-if-changed=src/profile/spec.rs");
+    println!("cargo:rerun-if-changed=src/profile/def.rs");
+    let spec_text = std::fs::read_to_string(root.join("spec.toml")).unwrap();
+    let spec =
+        spec::SpecFile::parse(&spec_text).unwrap_or_else(|e| panic!("profiles/spec.toml: {e}"));
+    code.push_str(&pack_rules(&files, &spec));
     let out = out_dir.join("embedded_profiles.rs");
     std::fs::write(out, code).unwrap();
     stu3_tables(&out_dir);

@@ -197,9 +197,9 @@ fn a_broken_external_pack_is_refused_with_a_precise_error() {
     }
 }
 
-/// The embedded JSON copies (what runs load) say exactly what the TOML packs say.
+/// The embedded rule tables (what runs load) say exactly what the TOML packs say.
 #[test]
-fn embedded_json_matches_the_toml_packs() {
+fn embedded_rules_match_the_toml_packs() {
     let toml: Vec<(String, String)> = Profile::embedded_files()
         .map(|(p, t)| (p.to_string(), t.to_string()))
         .collect();
@@ -222,6 +222,13 @@ fn embedded_json_matches_the_toml_packs() {
             .collect()
     };
     assert_eq!(summary(&from_toml), summary(&from_json));
+    // Paths, checks and variants too: every field a run reads.
+    for i in 0..from_toml.rules.len() {
+        assert_eq!(
+            format!("{:?}", from_toml.rule(i)),
+            format!("{:?}", from_json.rule(i))
+        );
+    }
     // A run decides from `build.rs`'s literals which embedded rules to compile; they must say
     // what the compiled pack says.
     let lazy = Profile::embedded_where(|_| true).unwrap();

@@ -7,13 +7,14 @@
 //! every pack, such as `MH` for the MessageHeader), `packs/**/*.toml` (rules),
 //! `requirements/<version>.toml` (the requirement index of each release).
 
+pub mod def;
 pub mod pack;
 pub mod rule;
 pub mod schema;
 pub mod select;
 pub mod spec;
 
-use pack::{EmbeddedRule, PackRule};
+use pack::{EmbeddedRule, EmbeddedVariant, PackRule};
 use rule::{DataRule, RuleFile};
 use serde::Deserialize;
 use spec::SpecFile;
@@ -24,13 +25,14 @@ use std::path::Path;
 /// written (TOML), `JSON` the files other than packs converted to JSON for fast loading, and
 /// `RULES` the packs' rules (see [`EmbeddedRule`]).
 mod embedded {
-    use super::EmbeddedRule;
+    use super::{EmbeddedRule, EmbeddedVariant};
     use crate::finding::Severity;
     include!(concat!(env!("OUT_DIR"), "/embedded_profiles.rs"));
 }
 
-/// How profile texts are written: TOML on disk, JSON for the embedded copies (`build.rs`
-/// converts them; JSON parses several times faster, and every run parses the packs).
+/// How profile texts are written: TOML on disk, JSON for the embedded copies of the files other
+/// than packs (`build.rs` converts them; JSON parses several times faster, and every run parses
+/// `spec.toml` and `aliases.toml`). Embedded packs become Rust tables ([`EmbeddedRule`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
     Toml,
@@ -180,7 +182,7 @@ impl Profile {
         // from their TOML, which `push_rule` checks.
         profile.rules.reserve_exact(embedded::RULES.len());
         for rule in embedded::RULES {
-            let deferred = PackRule::deferred(rule, &profile.spec).map_err(|m| ProfileError {
+            let deferred = PackRule::deferred(rule).map_err(|m| ProfileError {
                 file: rule.file.to_string(),
                 message: format!("rule `{}`: {m}", rule.name),
             })?;
@@ -200,11 +202,10 @@ impl Profile {
 
     fn try_rule(&self, i: usize) -> Result<&DataRule, ProfileError> {
         let rule = &self.rules[i];
-        rule.compiled(&self.aliases, &self.spec)
-            .map_err(|m| ProfileError {
-                file: rule.file.to_string(),
-                message: format!("rule `{}`: {m}", rule.name),
-            })
+        rule.compiled(&self.aliases).map_err(|m| ProfileError {
+            file: rule.file.to_string(),
+            message: format!("rule `{}`: {m}", rule.name),
+        })
     }
 
     /// Compiles every rule not compiled yet, patterns included, reporting the first that

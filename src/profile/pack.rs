@@ -2,7 +2,7 @@
 //! applies to, known from the start; its paths and checks compiled the first time a document
 //! needs them, so that a run pays only for the rules of the releases and use cases it meets.
 
-use super::rule::{input_kinds, requirements_of_json, DataRule, RuleDef};
+use super::rule::{embedded_requirements, input_kinds, DataRule, RuleDef};
 use super::spec::{has, SpecFile};
 use crate::finding::{Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
@@ -10,8 +10,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A rule of the embedded packs as `build.rs` writes it: the fields that decide whether it
-/// applies, as literals, and the whole rule as JSON.
+/// A rule of the embedded packs as `build.rs` writes it: everything a pack file says, with
+/// its variants already resolved to release masks ([`RuleDef::scoped`]); only the paths and
+/// check tables are left for a run to compile.
 pub struct EmbeddedRule {
     /// The pack file, relative to `profiles/`.
     pub file: &'static str,
@@ -19,14 +20,26 @@ pub struct EmbeddedRule {
     pub severity: Severity,
     /// `applies` (input kinds); `None` when the rule does not say.
     pub applies: Option<&'static [&'static str]>,
-    /// `(versions, use_cases)` of each variant, or of the rule when it has none; `None`
-    /// versions when the rule does not say (every release).
-    pub scopes: &'static [(Option<&'static [&'static str]>, &'static [&'static str])],
     pub summary: &'static str,
     pub help: &'static str,
     pub docs: &'static str,
-    /// The rest of the rule, with empty `summary`, `help` and `docs`.
-    pub json: &'static str,
+    pub message: &'static str,
+    pub missing_message: Option<&'static str>,
+    pub select: Option<&'static str>,
+    pub for_each: Option<&'static str>,
+    /// The check tables the variants run, as JSON.
+    pub checks: &'static [&'static str],
+    pub variants: &'static [EmbeddedVariant],
+}
+
+/// A variant of an embedded rule (see [`super::def::ScopedVariant`]).
+pub struct EmbeddedVariant {
+    pub versions: u64,
+    pub use_cases: &'static [&'static str],
+    pub severity: Option<Severity>,
+    pub check: usize,
+    pub requirements: &'static [(u64, &'static str)],
+    pub also: &'static [&'static str],
 }
 
 /// Releases (a bit per release, in `spec.toml` order) and use cases (empty: every one) where a
@@ -123,12 +136,15 @@ impl PackRule {
     }
 
     /// An embedded rule, to compile when a document first needs it.
-    pub fn deferred(rule: &'static EmbeddedRule, spec: &SpecFile) -> Result<PackRule, String> {
+    pub fn deferred(rule: &'static EmbeddedRule) -> Result<PackRule, String> {
         let scopes = rule
-            .scopes
+            .variants
             .iter()
-            .map(|(versions, use_cases)| Scope::new(spec, *versions, UseCases::Embedded(use_cases)))
-            .collect::<Result<_, _>>()?;
+            .map(|v| Scope {
+                versions: v.versions,
+                use_cases: UseCases::Embedded(v.use_cases),
+            })
+            .collect();
         Ok(PackRule {
             name: Cow::Borrowed(rule.name),
             file: Cow::Borrowed(rule.file),
@@ -186,17 +202,13 @@ impl PackRule {
             (Some(compiled), _) => compiled.requirements(spec),
             (None, Some(rule)) => self
                 .requirements
-                .get_or_init(|| requirements_of_json(rule.json, spec).unwrap_or_default()),
+                .get_or_init(|| embedded_requirements(rule, spec)),
             (None, None) => self.requirements.get_or_init(Requirements::default),
         }
     }
 
     /// The compiled rule, compiling it now if it was deferred.
-    pub fn compiled(
-        &self,
-        aliases: &HashMap<String, String>,
-        spec: &SpecFile,
-    ) -> Result<&DataRule, String> {
+    pub fn compiled(&self, aliases: &HashMap<String, String>) -> Result<&DataRule, String> {
         if let Some(rule) = self.compiled.get() {
             return Ok(rule);
         }
@@ -204,11 +216,7 @@ impl PackRule {
         let Some(rule) = self.embedded else {
             return Err("the rule was not compiled".into());
         };
-        let mut def: RuleDef = serde_json::from_str(rule.json).map_err(|e| e.to_string())?;
-        def.summary = Cow::Borrowed(rule.summary);
-        def.help = Cow::Borrowed(rule.help);
-        def.docs = Cow::Borrowed(rule.docs);
-        let compiled = DataRule::compile(def, aliases, spec)?;
+        let compiled = DataRule::from_embedded(rule, aliases)?;
         // Two threads may both compile a rule first needed at once; one result is kept.
         Ok(self.compiled.get_or_init(|| Box::new(compiled)))
     }

@@ -1,87 +1,20 @@
-//! A rule as a pack declares it (`[[rule]]` in TOML) and as it runs once compiled: a target
-//! path, a check, and variants that scope it by spec version and use case, each with the
-//! requirement ID that release gives it.
+//! A rule as it runs once compiled: a target path, a check, and variants that scope it by
+//! spec version and use case, each with the requirement ID that release gives it. Compiled from
+//! a pack file's definition ([`super::def`]) or from an embedded rule's tables.
 
+pub use super::def::{RuleDef, RuleFile, VariantDef};
+use super::pack::EmbeddedRule;
 use super::select::Path;
 use super::spec::{has, SpecFile};
 use crate::checks::{Check, RuleRun};
 use crate::finding::{Finding, RequirementRef, Requirements, RuleMeta, Severity};
 use crate::input::InputKind;
 use crate::rules::{Context, Rule};
-use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleFile {
-    #[serde(default, rename = "rule")]
-    pub rules: Vec<RuleDef>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleDef {
-    pub name: String,
-    pub severity: Severity,
-    /// `summary`, `help` and `docs` of an embedded rule are static text (see `build.rs`).
-    pub summary: Cow<'static, str>,
-    pub message: String,
-    #[serde(default)]
-    pub missing_message: Option<String>,
-    pub help: Cow<'static, str>,
-    pub docs: Cow<'static, str>,
-    /// Kinds of input the rule runs on; default `["message"]`.
-    #[serde(default)]
-    pub applies: Option<Vec<String>>,
-    /// Target path; required by every check kind but `code`. With `for_each`, it is relative
-    /// to each node `for_each` selects.
-    #[serde(default)]
-    pub select: Option<String>,
-    /// Scope: the check runs once per node this path selects (each Observation, say), so that
-    /// a missing or wrong value is reported for every resource, not once for the bundle.
-    #[serde(default)]
-    pub for_each: Option<String>,
-    pub check: toml::Table,
-    /// Version sets the rule applies to when it has no variants (default: every release).
-    #[serde(default)]
-    pub versions: Option<Vec<String>>,
-    #[serde(default)]
-    pub use_cases: Option<Vec<String>>,
-    /// Version set → requirement ID, for a rule without variants.
-    #[serde(default)]
-    pub requirements: BTreeMap<String, String>,
-    #[serde(default, rename = "variant")]
-    pub variants: Vec<VariantDef>,
-}
-
-/// Where and how a rule applies in some releases and use cases: its requirement IDs there,
-/// and any check parameters or severity that differ.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VariantDef {
-    pub versions: Vec<String>,
-    #[serde(default)]
-    pub use_cases: Vec<String>,
-    #[serde(default)]
-    pub severity: Option<Severity>,
-    /// One ID for every version of the variant.
-    #[serde(default)]
-    pub requirement: Option<String>,
-    /// Version set → ID, when the releases of the variant number it differently.
-    #[serde(default)]
-    pub requirements: BTreeMap<String, String>,
-    /// Further IDs the variant implements in all its versions: a release that numbers one
-    /// requirement twice (GPCM-C-2 on the pages, GPCM-C-02 in the requirement file), or a
-    /// companion requirement the same check covers. Findings cite the main ID.
-    #[serde(default)]
-    pub also: Vec<String>,
-    /// Check parameters that replace the rule's for this variant.
-    #[serde(default)]
-    pub check: Option<toml::Table>,
-}
-
+#[derive(Debug)]
 struct Variant {
     /// Releases, a bit per position in `spec.toml`.
     versions: u64,
@@ -101,8 +34,8 @@ pub struct DataRule {
     kinds: Vec<InputKind>,
     scope: Option<Path>,
     target: Option<Path>,
-    message: String,
-    missing_message: Option<String>,
+    message: Cow<'static, str>,
+    missing_message: Option<Cow<'static, str>>,
     variants: Vec<Variant>,
     checks: Vec<Check>,
 }
@@ -137,53 +70,25 @@ pub fn input_kinds<S: AsRef<str>>(applies: Option<&[S]>) -> Result<Vec<InputKind
     }
 }
 
-/// A variant's requirement IDs: `requirement` for all its releases, then `requirements` (version
-/// set → ID), a later entry winning for the releases it names, as masks of releases.
-fn id_masks(
-    spec: &SpecFile,
+/// What a variant says about requirement IDs; strings owned (a pack file) or static (an
+/// embedded rule).
+struct VariantIds<'a, S> {
     versions: u64,
-    requirement: Option<&String>,
-    requirements: &BTreeMap<String, String>,
-) -> Result<Vec<(u64, String)>, String> {
-    let mut masks = Vec::new();
-    if let Some(id) = requirement {
-        masks.push((versions, id.clone()));
-    }
-    for (set, id) in requirements {
-        let these = spec.mask(std::slice::from_ref(set))?;
-        if these & !versions != 0 {
-            let outside = &spec.versions[(these & !versions).trailing_zeros() as usize].id;
-            return Err(format!(
-                "requirement `{id}` names version {outside}, which the variant does not cover"
-            ));
-        }
-        for (mask, _) in &mut masks {
-            *mask &= !these;
-        }
-        masks.push((these, id.clone()));
-    }
-    masks.retain(|(mask, _)| *mask != 0);
-    Ok(masks)
-}
-
-/// What a variant says about requirement IDs.
-struct VariantIds<'a> {
-    versions: u64,
-    use_cases: &'a [String],
-    /// Releases → ID, from [`id_masks`].
-    ids: &'a [(u64, String)],
-    also: &'a [String],
+    use_cases: &'a [S],
+    /// Releases → ID, from [`SpecFile::id_masks`].
+    ids: &'a [(u64, S)],
+    also: &'a [S],
 }
 
 /// Every (release, use case, ID) the variants name.
-fn requirement_refs<'a>(
+fn requirement_refs<'a, S: AsRef<str> + 'a>(
     spec: &SpecFile,
-    variants: impl Iterator<Item = VariantIds<'a>>,
+    variants: impl Iterator<Item = VariantIds<'a, S>>,
 ) -> Requirements {
     let mut refs = Vec::new();
     for v in variants {
-        let ids = v.ids.iter().map(|(mask, id)| (*mask, id));
-        let also = v.also.iter().map(|id| (v.versions, id));
+        let ids = v.ids.iter().map(|(mask, id)| (*mask, id.as_ref()));
+        let also = v.also.iter().map(|id| (v.versions, id.as_ref()));
         for (mask, id) in ids.chain(also) {
             for (i, release) in spec.versions.iter().enumerate() {
                 if !has(mask, i) {
@@ -193,15 +98,16 @@ fn requirement_refs<'a>(
                     refs.push(RequirementRef {
                         version: release.id.clone(),
                         use_case: None,
-                        id: id.clone(),
+                        id: id.to_string(),
                     });
                 }
                 // A variant may span releases where some of its use cases do not exist yet.
-                for uc in v.use_cases.iter().filter(|u| release.use_cases.contains(u)) {
+                let known = v.use_cases.iter().map(AsRef::as_ref);
+                for uc in known.filter(|u| release.use_cases.iter().any(|r| r == u)) {
                     refs.push(RequirementRef {
                         version: release.id.clone(),
-                        use_case: Some(uc.clone()),
-                        id: id.clone(),
+                        use_case: Some(uc.to_string()),
+                        id: id.to_string(),
                     });
                 }
             }
@@ -210,62 +116,53 @@ fn requirement_refs<'a>(
     Requirements::new(refs)
 }
 
-/// The requirement IDs of a rule given as JSON (an embedded rule), read without compiling its
-/// paths and checks: SARIF lists every rule's IDs.
-pub fn requirements_of_json(json: &str, spec: &SpecFile) -> Result<Requirements, String> {
-    #[derive(Deserialize)]
-    struct Ids {
-        versions: Option<Vec<String>>,
-        use_cases: Option<Vec<String>>,
-        #[serde(default)]
-        requirements: BTreeMap<String, String>,
-        #[serde(default, rename = "variant")]
-        variants: Vec<VariantIdsDef>,
-    }
-    #[derive(Deserialize)]
-    struct VariantIdsDef {
-        versions: Vec<String>,
-        #[serde(default)]
-        use_cases: Vec<String>,
-        requirement: Option<String>,
-        #[serde(default)]
-        requirements: BTreeMap<String, String>,
-        #[serde(default)]
-        also: Vec<String>,
-    }
-    let def: Ids = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let variants = if def.variants.is_empty() {
-        vec![VariantIdsDef {
-            versions: def.versions.unwrap_or_else(|| spec.all_versions()),
-            use_cases: def.use_cases.unwrap_or_default(),
-            requirement: None,
-            requirements: def.requirements,
-            also: Vec::new(),
-        }]
-    } else {
-        def.variants
-    };
-    let mut scoped = Vec::new();
-    for v in &variants {
-        let versions = spec.mask(&v.versions)?;
-        let ids = id_masks(spec, versions, v.requirement.as_ref(), &v.requirements)?;
-        scoped.push((versions, ids));
-    }
-    Ok(requirement_refs(
+/// The requirement IDs of an embedded rule, from its tables, without compiling it: SARIF lists
+/// every rule's IDs.
+pub fn embedded_requirements(rule: &EmbeddedRule, spec: &SpecFile) -> Requirements {
+    requirement_refs(
         spec,
-        variants
-            .iter()
-            .zip(&scoped)
-            .map(|(v, (versions, ids))| VariantIds {
-                versions: *versions,
-                use_cases: &v.use_cases,
-                ids,
-                also: &v.also,
-            }),
-    ))
+        rule.variants.iter().map(|v| VariantIds {
+            versions: v.versions,
+            use_cases: v.use_cases,
+            ids: v.requirements,
+            also: v.also,
+        }),
+    )
+}
+
+/// A rule's `for_each` scope and `select` target, parsed.
+fn rule_paths(
+    for_each: Option<&str>,
+    select: Option<&str>,
+    aliases: &HashMap<String, String>,
+) -> Result<(Option<Path>, Option<Path>), String> {
+    let scope = for_each
+        .map(|s| Path::parse(s, aliases).map_err(|e| format!("for_each: {e}")))
+        .transpose()?;
+    let target = select
+        .map(|s| match scope {
+            Some(_) => Path::parse_relative(s),
+            None => Path::parse(s, aliases),
+        })
+        .transpose()
+        .map_err(|e| format!("select: {e}"))?;
+    if scope.is_some() && target.is_none() {
+        return Err("`for_each` needs a relative `select`".into());
+    }
+    Ok((scope, target))
+}
+
+/// Compiles one check table of a rule whose target is `target`.
+fn compile_check(table: &toml::Table, name: &str, target: Option<&Path>) -> Result<Check, String> {
+    let compiled = Check::compile(table, name)?;
+    if compiled.needs_target() && target.is_none() {
+        return Err("`select` is required for this check kind".into());
+    }
+    Ok(compiled)
 }
 
 impl DataRule {
+    /// Compiles a rule read from a pack file.
     pub fn compile(
         def: RuleDef,
         aliases: &HashMap<String, String>,
@@ -275,87 +172,23 @@ impl DataRule {
             return Err("the name must be kebab-case (lower-case words joined by `-`)".into());
         }
         let kinds = input_kinds(def.applies.as_deref())?;
-        let scope = def
-            .for_each
-            .as_deref()
-            .map(|s| Path::parse(s, aliases).map_err(|e| format!("for_each: {e}")))
-            .transpose()?;
-        let target = def
-            .select
-            .as_deref()
-            .map(|s| match scope {
-                Some(_) => Path::parse_relative(s),
-                None => Path::parse(s, aliases),
-            })
-            .transpose()
-            .map_err(|e| format!("select: {e}"))?;
-        if scope.is_some() && target.is_none() {
-            return Err("`for_each` needs a relative `select`".into());
-        }
-        let known_use_case = |uc: &String| {
-            spec.use_case(uc)
-                .map(|_| ())
-                .ok_or_else(|| format!("unknown use case `{uc}`"))
-        };
-        let mut variant_defs = def.variants;
-        if variant_defs.is_empty() {
-            variant_defs.push(VariantDef {
-                versions: def.versions.clone().unwrap_or_else(|| spec.all_versions()),
-                use_cases: def.use_cases.clone().unwrap_or_default(),
-                severity: None,
-                requirement: None,
-                requirements: def.requirements.clone(),
-                also: Vec::new(),
-                check: None,
-            });
-        } else if def.versions.is_some() || def.use_cases.is_some() || !def.requirements.is_empty()
-        {
-            return Err(
-                "a rule with variants gives versions, use cases and requirements in each variant"
-                    .into(),
-            );
-        }
-        let mut variants = Vec::new();
-        // The rule's own check table serves every variant that changes none of its parameters;
-        // it is compiled once, and only if one does not.
-        let mut checks = Vec::new();
-        let mut shared = None;
-        for v in variant_defs {
-            v.use_cases.iter().try_for_each(known_use_case)?;
-            let versions = spec.mask(&v.versions)?;
-            let requirements = id_masks(spec, versions, v.requirement.as_ref(), &v.requirements)?;
-            let check = match (&v.check, shared) {
-                (None, Some(i)) => i,
-                (overrides, _) => {
-                    let compiled = match overrides {
-                        None => Check::compile(&def.check, &def.name)?,
-                        Some(overrides) => {
-                            let mut table = def.check.clone();
-                            for (k, val) in overrides {
-                                table.insert(k.clone(), val.clone());
-                            }
-                            Check::compile(&table, &def.name)?
-                        }
-                    };
-                    if compiled.needs_target() && target.is_none() {
-                        return Err("`select` is required for this check kind".into());
-                    }
-                    checks.push(compiled);
-                    if overrides.is_none() {
-                        shared = Some(checks.len() - 1);
-                    }
-                    checks.len() - 1
-                }
-            };
-            variants.push(Variant {
-                versions,
+        let (scope, target) = rule_paths(def.for_each.as_deref(), def.select.as_deref(), aliases)?;
+        let (scoped, tables) = def.scoped(spec)?;
+        let checks = tables
+            .iter()
+            .map(|table| compile_check(table, &def.name, target.as_ref()))
+            .collect::<Result<_, _>>()?;
+        let variants = scoped
+            .into_iter()
+            .map(|v| Variant {
+                versions: v.versions,
                 use_cases: v.use_cases,
                 severity: v.severity.unwrap_or(def.severity),
-                check,
-                requirements,
+                check: v.check,
+                requirements: v.requirements,
                 also: v.also,
-            });
-        }
+            })
+            .collect();
         Ok(DataRule {
             meta: RuleMeta {
                 name: def.name.into(),
@@ -368,8 +201,62 @@ impl DataRule {
             kinds,
             scope,
             target,
-            message: def.message,
-            missing_message: def.missing_message,
+            message: def.message.into(),
+            missing_message: def.missing_message.map(Cow::Owned),
+            variants,
+            checks,
+        })
+    }
+
+    /// Compiles an embedded rule from the tables `build.rs` wrote: only its paths and check
+    /// tables are left to parse.
+    pub fn from_embedded(
+        rule: &'static EmbeddedRule,
+        aliases: &HashMap<String, String>,
+    ) -> Result<DataRule, String> {
+        if !is_kebab(rule.name) {
+            return Err("the name must be kebab-case (lower-case words joined by `-`)".into());
+        }
+        let (scope, target) = rule_paths(rule.for_each, rule.select, aliases)?;
+        let checks = rule
+            .checks
+            .iter()
+            .map(|json| {
+                let table: toml::Table = serde_json::from_str(json).map_err(|e| e.to_string())?;
+                compile_check(&table, rule.name, target.as_ref())
+            })
+            .collect::<Result<_, _>>()?;
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let variants = rule
+            .variants
+            .iter()
+            .map(|v| Variant {
+                versions: v.versions,
+                use_cases: owned(v.use_cases),
+                severity: v.severity.unwrap_or(rule.severity),
+                check: v.check,
+                requirements: v
+                    .requirements
+                    .iter()
+                    .map(|&(m, id)| (m, id.to_string()))
+                    .collect(),
+                also: owned(v.also),
+            })
+            .collect();
+        Ok(DataRule {
+            meta: RuleMeta {
+                name: Cow::Borrowed(rule.name),
+                severity: rule.severity,
+                summary: Cow::Borrowed(rule.summary),
+                help: Cow::Borrowed(rule.help),
+                docs: Cow::Borrowed(rule.docs),
+            },
+            requirement_refs: OnceLock::new(),
+            kinds: input_kinds(rule.applies)?,
+            scope,
+            target,
+            message: Cow::Borrowed(rule.message),
+            missing_message: rule.missing_message.map(Cow::Borrowed),
             variants,
             checks,
         })
@@ -417,6 +304,23 @@ impl DataRule {
             Some(scope) => format!("{} (for each: {target})", scope.text()),
             None => target.to_string(),
         })
+    }
+}
+
+/// Everything a run uses, for tests that compare a rule compiled from its pack file with the
+/// same rule compiled from the embedded tables.
+impl std::fmt::Debug for DataRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataRule")
+            .field("meta", &self.meta)
+            .field("kinds", &self.kinds)
+            .field("scope", &self.scope)
+            .field("target", &self.target)
+            .field("message", &self.message)
+            .field("missing_message", &self.missing_message)
+            .field("variants", &self.variants)
+            .field("checks", &self.checks)
+            .finish()
     }
 }
 

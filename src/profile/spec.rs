@@ -2,6 +2,7 @@
 //! and version sets (`"1.0.0..=1.2.1"`, `"1.3.0.."`) that rules are scoped by.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Whether a version mask ([`SpecFile::mask`]) holds the release at position `release`.
 pub fn has(mask: u64, release: usize) -> bool {
@@ -135,6 +136,36 @@ impl SpecFile {
         items.iter().try_fold(0, |mask, item| {
             Ok(self.range(item.as_ref())?.fold(mask, |m, i| m | 1 << i))
         })
+    }
+
+    /// A variant's requirement IDs, as (releases, ID) with disjoint release masks:
+    /// `requirement` for every release of the variant (`versions`), then each entry of
+    /// `requirements` (version set → ID), a later entry taking the releases it names.
+    pub fn id_masks(
+        &self,
+        versions: u64,
+        requirement: Option<&str>,
+        requirements: &BTreeMap<String, String>,
+    ) -> Result<Vec<(u64, String)>, String> {
+        let mut masks = Vec::new();
+        if let Some(id) = requirement {
+            masks.push((versions, id.to_string()));
+        }
+        for (set, id) in requirements {
+            let these = self.mask(std::slice::from_ref(set))?;
+            if these & !versions != 0 {
+                let outside = &self.versions[(these & !versions).trailing_zeros() as usize].id;
+                return Err(format!(
+                    "requirement `{id}` names version {outside}, which the variant does not cover"
+                ));
+            }
+            for (mask, _) in &mut masks {
+                *mask &= !these;
+            }
+            masks.push((these, id.clone()));
+        }
+        masks.retain(|(mask, _)| *mask != 0);
+        Ok(masks)
     }
 
     /// The mask of every release.
