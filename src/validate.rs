@@ -54,6 +54,16 @@ pub fn validate_bytes(
     path: String,
     bytes: impl Into<InputBytes>,
 ) -> FileReport {
+    validate_input(registry, options, path, bytes.into())
+}
+
+/// [`validate_bytes`] once the bytes are read: one copy of the pipeline for every caller.
+pub fn validate_input(
+    registry: &Registry,
+    options: &Options,
+    path: String,
+    bytes: InputBytes,
+) -> FileReport {
     let parsed = input::parse(path, bytes);
     let detected = detect(registry, options, &parsed);
     check(registry, options, &parsed, detected, None)
