@@ -38,14 +38,12 @@ impl Document {
     /// lone repeating XML element and a one-item JSON array read alike.
     fn is_repeated(&self, parent: NodeId, child: NodeId) -> bool {
         let node = self.node(child);
-        if node.in_array || node.index > 0 {
+        // Cheapest first: the sibling scan reads every child of the parent.
+        if node.in_array || node.index > 0 || self.defined_repeating(child) {
             return true;
         }
         let name = self.name(child);
-        if self.children_named(parent, name).nth(1).is_some() {
-            return true;
-        }
-        self.defined_repeating(child)
+        self.children_named(parent, name).nth(1).is_some()
     }
 }
 
