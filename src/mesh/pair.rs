@@ -515,7 +515,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let response = "<Bundle><entry><resource><MessageHeader><response>\n  <identifier value=\"3f2a8c1e-0001\"/>";
         // `é` is two bytes; an odd filler puts the 32 KiB cut inside one.
-        let text = format!("{response}<!--{}{}-->", "x".repeat(1), "é".repeat(SNIFF));
+        let text = format!("{response}<!--x{}-->", "é".repeat(SNIFF));
         let path = dir.path().join("r.xml");
         std::fs::write(&path, &text).unwrap();
         assert_eq!(sniff(&path), Sniffed::Response("3f2a8c1e-0001".into()));
