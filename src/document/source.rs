@@ -29,14 +29,20 @@ impl InputBytes {
         let mut file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
         if len < MAPPED_FROM || len > crate::input::MAX_INPUT as u64 {
-            let mut bytes = Vec::with_capacity(len as usize);
+            // As `std::fs::read` does: a length the allocator refuses is an error, not an abort.
+            let mut bytes = Vec::new();
+            bytes.try_reserve_exact(len as usize)?;
             file.read_to_end(&mut bytes)?;
             return Ok(InputBytes::Heap(bytes));
         }
         let mut map = MmapOptions::new().len(len as usize).populate().map_anon()?;
-        file.read_exact(&mut map)?;
-        // A file that grew since its length was read is read again whole, from the start.
-        if file.read(&mut [0])? != 0 {
+        let whole = match file.read_exact(&mut map) {
+            Ok(()) => file.read(&mut [0])? == 0,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
+            Err(e) => return Err(e),
+        };
+        if !whole {
+            // The file changed length while it was read: read it again, whole, from the start.
             return std::fs::read(path).map(InputBytes::Heap);
         }
         Ok(InputBytes::Mapped(map))
