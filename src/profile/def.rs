@@ -6,7 +6,6 @@
 use super::spec::SpecFile;
 use crate::finding::Severity;
 use serde::Deserialize;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize)]
@@ -21,13 +20,12 @@ pub struct RuleFile {
 pub struct RuleDef {
     pub name: String,
     pub severity: Severity,
-    /// `summary`, `help` and `docs` of an embedded rule are static text (see `build.rs`).
-    pub summary: Cow<'static, str>,
+    pub summary: String,
     pub message: String,
     #[serde(default)]
     pub missing_message: Option<String>,
-    pub help: Cow<'static, str>,
-    pub docs: Cow<'static, str>,
+    pub help: String,
+    pub docs: String,
     /// Kinds of input the rule runs on; default `["message"]`.
     #[serde(default)]
     pub applies: Option<Vec<String>>,

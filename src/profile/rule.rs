@@ -193,9 +193,9 @@ impl DataRule {
             meta: RuleMeta {
                 name: def.name.into(),
                 severity: def.severity,
-                summary: def.summary,
-                help: def.help,
-                docs: def.docs,
+                summary: def.summary.into(),
+                help: def.help.into(),
+                docs: def.docs.into(),
             },
             requirement_refs: OnceLock::new(),
             kinds,
