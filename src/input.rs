@@ -80,7 +80,11 @@ pub struct ParsedInput {
 pub const MAX_INPUT: usize = u32::MAX as usize - 1;
 
 pub fn parse(path: String, bytes: impl Into<InputBytes>) -> ParsedInput {
-    let bytes = bytes.into();
+    parse_bytes(path, bytes.into())
+}
+
+/// [`parse`], one copy for every kind of caller.
+fn parse_bytes(path: String, bytes: InputBytes) -> ParsedInput {
     let mut findings = Vec::new();
     let unreadable = |text: String, findings: Vec<Finding>| ParsedInput {
         source: Arc::new(SourceFile::new(path.clone(), text)),
