@@ -244,10 +244,17 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
     let (Some(ext), None) = (handling.next(), handling.next()) else {
         return;
     };
+    // Each key's extensions are picked from one list of (extension, url), not found by
+    // reading every extension's url once per key.
+    let keyed: Vec<(NodeId, Option<&str>)> = doc
+        .children_named(ext, "extension")
+        .map(|e| (e, doc.get_value(e, "url")))
+        .collect();
     for &(key, value_name) in HANDLING_KEYS {
-        let found: Vec<NodeId> = doc
-            .children_named(ext, "extension")
-            .filter(|&e| doc.get_value(e, "url") == Some(key))
+        let found: Vec<NodeId> = keyed
+            .iter()
+            .filter(|(_, url)| *url == Some(key))
+            .map(|&(e, _)| e)
             .collect();
         match found.as_slice() {
             [] => out.push(
