@@ -56,20 +56,6 @@ enum UseCases {
 }
 
 impl Scope {
-    fn new<S: AsRef<str>>(
-        spec: &SpecFile,
-        versions: Option<&[S]>,
-        use_cases: UseCases,
-    ) -> Result<Scope, String> {
-        Ok(Scope {
-            versions: match versions {
-                Some(items) => spec.mask(items)?,
-                None => spec.mask_all(),
-            },
-            use_cases,
-        })
-    }
-
     fn covers(&self, release: usize, use_case: &str) -> bool {
         has(self.versions, release)
             && match &self.use_cases {
@@ -110,19 +96,17 @@ impl PackRule {
         spec: &SpecFile,
         file: &str,
     ) -> Result<PackRule, String> {
-        let read = |list: &[String]| UseCases::Read(list.to_vec());
-        let scopes = if def.variants.is_empty() {
-            let use_cases = def.use_cases.as_deref().unwrap_or_default();
-            vec![Scope::new(spec, def.versions.as_deref(), read(use_cases))?]
-        } else {
-            def.variants
-                .iter()
-                .map(|v| Scope::new(spec, Some(&v.versions), read(&v.use_cases)))
-                .collect::<Result<_, _>>()?
-        };
-        let kinds = kind_bits(&input_kinds(def.applies.as_deref())?);
         let rule = DataRule::compile(def, aliases, spec)?;
         rule.verify()?;
+        // Where it applies is the compiled rule's variants, scoped once (`RuleDef::scoped`).
+        let scopes = rule
+            .scopes()
+            .map(|(versions, use_cases)| Scope {
+                versions,
+                use_cases: UseCases::Read(use_cases.to_vec()),
+            })
+            .collect();
+        let kinds = kind_bits(rule.kinds());
         Ok(PackRule {
             name: Cow::Owned(rule.meta.name.to_string()),
             file: Cow::Owned(file.to_string()),

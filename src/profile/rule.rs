@@ -297,6 +297,16 @@ impl DataRule {
         self.variants.iter().any(|v| has(v.versions, release))
     }
 
+    /// Each variant's releases (a mask) and use cases (empty: every one).
+    pub fn scopes(&self) -> impl Iterator<Item = (u64, &[String])> {
+        self.variants.iter().map(|v| (v.versions, &v.use_cases[..]))
+    }
+
+    /// The input kinds the rule runs on.
+    pub fn kinds(&self) -> &[InputKind] {
+        &self.kinds
+    }
+
     /// The rule's target as `explain` shows it: `for_each` scope, then `select`.
     pub fn target_text(&self) -> Option<String> {
         let target = self.target.as_ref().map(Path::text)?;
