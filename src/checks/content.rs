@@ -104,6 +104,9 @@ fn strict_base64(cx: &Context<'_>, node: NodeId) -> Option<(usize, String)> {
 /// Where strict base64 (RFC 4648 §4: alphabet symbols, at most two `=` only at the end, a
 /// multiple of four characters, no whitespace) first goes wrong, and why.
 pub fn base64_problem(b: &[u8]) -> Option<(usize, String)> {
+    if !b.is_empty() && crate::base64::is_padded_quickly(b) {
+        return None;
+    }
     let body_end = b.len() - b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
     let body = &b[..body_end];
     if let Some(i) = crate::base64::first_non_symbol(body) {
@@ -143,7 +146,8 @@ fn value_byte_span(doc: &Document, node: NodeId, offset: usize) -> Option<Span> 
 struct Sniff {
     size: u64,
     head: Vec<u8>,
-    tail: Vec<u8>,
+    /// Whether the last kilobyte or so holds a PDF's `%%EOF` marker.
+    eof_marker: bool,
 }
 
 /// Sniffs valid strict base64 without decoding it all: the size follows from the length and
@@ -154,10 +158,21 @@ fn sniff(b: &[u8]) -> Sniff {
     const TAIL: usize = 1400; // characters: ~1 kB, where PDF writers put `%%EOF`
     let padding = b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
     let size = (b.len() / 4 * 3).saturating_sub(padding) as u64;
+    /// Characters decoded first: the marker is nearly always in the last few bytes.
+    const END: usize = 64;
     let head = decode(&b[..HEAD.min(b.len())]);
-    let tail_start = b.len().saturating_sub(TAIL) / 4 * 4;
-    let tail = decode(&b[tail_start..]);
-    Sniff { size, head, tail }
+    // Both tails start on a quad boundary, so the short one decodes to a suffix of the long one
+    // and finding the marker in it is finding it in the long one.
+    let has_marker = |chars: usize| {
+        let start = b.len().saturating_sub(chars) / 4 * 4;
+        memchr::memmem::find(&decode(&b[start..]), b"%%EOF").is_some()
+    };
+    let eof_marker = has_marker(END) || (b.len() > END && has_marker(TAIL));
+    Sniff {
+        size,
+        head,
+        eof_marker,
+    }
 }
 
 /// Decodes whole quads of valid strict base64.
@@ -244,9 +259,7 @@ fn attachment(
         Some("decodes to no bytes at all".to_string())
     } else if !expected.is_empty() && !expected.iter().any(|(_, m, _)| bytes.head.starts_with(m)) {
         Some(format!("decoded, it is {}", looks_like(&bytes.head)))
-    } else if declared_type.eq_ignore_ascii_case("application/pdf")
-        && !bytes.tail.windows(5).any(|w| w == b"%%EOF")
-    {
+    } else if declared_type.eq_ignore_ascii_case("application/pdf") && !bytes.eof_marker {
         Some("the PDF has no `%%EOF` trailer: it is truncated".to_string())
     } else {
         max_bytes
@@ -311,7 +324,31 @@ mod tests {
         let s = sniff(text.as_bytes());
         assert_eq!(s.size, bytes.len() as u64);
         assert!(s.head.starts_with(b"%PDF-"));
-        assert!(s.tail.windows(5).any(|w| w == b"%%EOF"));
+        assert!(s.eof_marker);
+    }
+
+    #[test]
+    fn finds_the_pdf_marker_anywhere_in_the_last_kilobyte() {
+        let pdf = |trailer_after: usize| {
+            let mut bytes = b"%PDF-".to_vec();
+            bytes.extend(std::iter::repeat_n(b' ', 5_000));
+            bytes.extend_from_slice(b"%%EOF");
+            bytes.extend(std::iter::repeat_n(b'\n', trailer_after));
+            sniff(encode(&bytes).as_bytes()).eof_marker
+        };
+        // In the short tail decoded first, at its start, in the long tail, and too far back.
+        for (after, found) in [
+            (0, true),
+            (1, true),
+            (40, true),
+            (44, true),
+            (600, true),
+            (1000, true),
+            (1100, false),
+        ] {
+            assert_eq!(pdf(after), found, "{after} bytes after the marker");
+        }
+        assert!(!sniff(b"JVBERi0=").eof_marker);
     }
 
     fn encode(bytes: &[u8]) -> String {
@@ -337,7 +374,7 @@ mod tests {
         // "%PDF-1.4 ... %%EOF"
         let s = sniff(b"JVBERi0xLjQgLi4uICUlRU9G");
         assert!(s.head.starts_with(b"%PDF-"));
-        assert!(s.tail.ends_with(b"%%EOF"));
+        assert!(s.eof_marker);
         assert_eq!(s.size, 18);
     }
 }

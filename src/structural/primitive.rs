@@ -388,6 +388,9 @@ fn uri(b: &[u8]) -> Result<(), Problem> {
 /// XML Schema's base64Binary (which STU3 XML uses) allows whitespace between the symbols, so
 /// line-wrapped base64 is accepted too.
 fn base64(b: &[u8]) -> Result<(), Problem> {
+    if crate::base64::is_padded_quickly(b) {
+        return Ok(());
+    }
     let body = b
         .strip_suffix(b"==")
         .or_else(|| b.strip_suffix(b"="))
