@@ -5,14 +5,14 @@ use super::{Document, NodeId, NodeKind};
 impl Document {
     /// The literal path of a node, built by walking up the parents only when a finding needs it.
     pub fn location(&self, id: NodeId) -> String {
-        use std::fmt::Write as _;
-        let mut chain = Vec::new();
+        // Sized for a message's depth (about 20) and a typical path, so neither grows.
+        let mut chain = Vec::with_capacity(32);
         let mut at = Some(id);
         while let Some(n) = at {
             chain.push(n);
             at = self.node(n).parent;
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(128);
         for &n in chain.iter().rev() {
             let node = self.node(n);
             match node.parent {
@@ -24,8 +24,9 @@ impl Document {
                     out.push('.');
                     out.push_str(self.name(n));
                     if self.is_repeated(parent, n) {
-                        // Writing to a String cannot fail.
-                        let _ = write!(out, "[{}]", node.index);
+                        out.push('[');
+                        push_decimal(&mut out, node.index);
+                        out.push(']');
                     }
                 }
             }
@@ -45,6 +46,15 @@ impl Document {
         let name = self.name(child);
         self.children_named(parent, name).nth(1).is_some()
     }
+}
+
+/// Appends `n` in decimal: `write!` goes through the formatting machinery, which costs more
+/// than the rest of a path step.
+fn push_decimal(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 impl Document {

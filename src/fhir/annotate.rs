@@ -59,6 +59,10 @@ impl Typed {
 /// Distinct typings a document is expected to have.
 const TYPINGS: usize = 256;
 
+/// Typings a document may number from the child memo without hashing them: the memo's slot
+/// count, so that a document can at most double its typings this way.
+const UNHASHED: usize = 1 << MEMO_BITS;
+
 /// Builds [`Typings`] node by node.
 struct Interner {
     typings: Typings,
@@ -92,6 +96,13 @@ impl Interner {
             distinct.push(Some(typed));
             distinct.len() as u32 - 1
         })
+    }
+
+    /// A slot for a typing without looking for it first (see [`UNHASHED`]).
+    fn push(&mut self, typed: Typed) -> u32 {
+        let distinct = &mut self.typings.distinct;
+        distinct.push(Some(typed));
+        distinct.len() as u32 - 1
     }
 
     fn set(&mut self, id: NodeId, typed: Typed) {
@@ -181,7 +192,14 @@ fn type_descendants(
         let slot = match memo_slot.and_then(|i| memo.interned(i, out.serial)) {
             Some(slot) => slot,
             None => {
-                let slot = out.intern(child);
+                let slot = match memo_slot {
+                    // A memo slot holds one typing, so numbering it without looking for it among
+                    // the others costs at most one duplicate per slot; past that bound (slots
+                    // refilled over and over by a message that makes them collide) the typing
+                    // is looked up, so that memory stays bounded by the distinct typings.
+                    Some(_) if out.typings.distinct.len() < UNHASHED => out.push(child),
+                    _ => out.intern(child),
+                };
                 if let Some(i) = memo_slot {
                     memo.remember(i, out.serial, slot);
                 }

@@ -248,18 +248,44 @@ impl Hasher for WordHash {
 /// same few aliases (the MessageHeader, the payload Bundle, the Composition), which are then
 /// walked from the root once per document, not once per rule. Only non-empty selections are
 /// kept; the step that selects nothing is evaluated again so that it says what is missing.
-#[derive(Default)]
 pub struct PathCache {
-    selected: RefCell<Vec<Nodes>>,
+    /// By prefix id: what the prefix selected, stamped with the document (`serial`) it was
+    /// selected in. The vector outlives documents (see [`SPARE`]), so that a document starts
+    /// with nothing to clear or fill: an entry from an earlier document reads as absent.
+    selected: RefCell<Vec<(u64, Nodes)>>,
+    serial: u64,
     /// The buffer a step's nodes are gathered in, reused by every evaluation.
     scratch: RefCell<Vec<NodeId>>,
+}
+
+thread_local! {
+    /// The cache vector of the thread's last document. Filling a fresh one up to the largest
+    /// prefix id (about a thousand) cost each document more than every lookup in it.
+    static SPARE: RefCell<Vec<(u64, Nodes)>> = const { RefCell::new(Vec::new()) };
+    static SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+impl Default for PathCache {
+    fn default() -> Self {
+        PathCache {
+            selected: RefCell::new(SPARE.take()),
+            serial: SERIAL.replace(SERIAL.get() + 1) + 1,
+            scratch: Default::default(),
+        }
+    }
+}
+
+impl Drop for PathCache {
+    fn drop(&mut self) {
+        SPARE.set(self.selected.take());
+    }
 }
 
 impl PathCache {
     fn get(&self, id: u32) -> Option<Nodes> {
         match self.selected.borrow().get(id as usize) {
-            None | Some(Nodes::None) => None,
-            Some(hit) => Some(hit.clone()),
+            Some((serial, hit)) if *serial == self.serial && !hit.is_empty() => Some(hit.clone()),
+            _ => None,
         }
     }
 
@@ -268,9 +294,9 @@ impl PathCache {
         let id = id as usize;
         if cache.len() <= id {
             // Ids are shared by every loaded path, so the cache grows to the largest id seen.
-            cache.resize(id + 1, Nodes::None);
+            cache.resize(id + 1, (0, Nodes::None));
         }
-        cache[id] = nodes.clone();
+        cache[id] = (self.serial, nodes.clone());
     }
 }
 
