@@ -250,12 +250,16 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
         .children_named(ext, "extension")
         .map(|e| (e, doc.get_value(e, "url")))
         .collect();
+    // Filled afresh for each key: one allocation each, not one per key.
+    let (mut found, mut values) = (Vec::new(), Vec::new());
     for &(key, value_name) in HANDLING_KEYS {
-        let found: Vec<NodeId> = keyed
-            .iter()
-            .filter(|(_, url)| *url == Some(key))
-            .map(|&(e, _)| e)
-            .collect();
+        found.clear();
+        found.extend(
+            keyed
+                .iter()
+                .filter(|(_, url)| *url == Some(key))
+                .map(|&(e, _)| e),
+        );
         match found.as_slice() {
             [] => out.push(
                 meta.finding(format!("handling key `{key}` is missing"))
@@ -263,10 +267,11 @@ fn handling_key_invalid(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding
                     .label(format!("no `{key}` in here")),
             ),
             [one] => {
-                let values: Vec<NodeId> = doc
-                    .children(*one)
-                    .filter(|&c| doc.name(c).starts_with("value"))
-                    .collect();
+                values.clear();
+                values.extend(
+                    doc.children(*one)
+                        .filter(|&c| doc.name(c).starts_with("value")),
+                );
                 let ok = match (values.as_slice(), value_name) {
                     ([v], Some(want)) => doc.name(*v) == want,
                     ([_], None) => true,

@@ -5,9 +5,7 @@
 //! docs, requirement IDs) are in `profiles/packs/payload/composition.toml`; each function here is
 //! bound to its rule by name in [`super::code::CODE_CHECKS`].
 
-use super::payload::{
-    list_items, payload, payload_composition, payload_resources, section_view, SectionView,
-};
+use super::payload::{list_items, payload, payload_resources, section_view, SectionView};
 use super::Context;
 use crate::document::{Document, NodeId};
 use crate::finding::{Finding, RuleMeta};
@@ -229,9 +227,15 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
 /// whose payload makes the Encounter mandatory, always).
 pub fn composition_encounter_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some((resources, comp)) = payload_composition(cx) else {
+    let Some(SectionView {
+        resources,
+        composition: comp,
+        ..
+    }) = section_view(cx)
+    else {
         return;
     };
+    let comp = *comp;
     if doc.child(comp, "encounter").is_some() {
         return;
     }
@@ -268,7 +272,7 @@ fn is_resource(doc: &Document, resource: NodeId) -> bool {
 /// also report targets that are no valid resource, which the structural rules report.)
 pub fn composition_encounter_wrong(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
     let doc = cx.doc;
-    let Some((_, comp)) = payload_composition(cx) else {
+    let Some(comp) = section_view(cx).map(|view| view.composition) else {
         return;
     };
     let Some(encounter) = doc.child(comp, "encounter") else {

@@ -40,6 +40,8 @@ pub struct Context<'a> {
     pub peers: Option<&'a crate::mesh::Peers<'a>>,
     /// Rule targets' common prefixes, evaluated once per document.
     pub path_cache: crate::profile::select::PathCache,
+    /// The payload Bundle, once found (see [`payload::payload`]).
+    payload: std::cell::OnceCell<Option<NodeId>>,
     /// The payload's section view, once worked out (see [`payload::section_view`]).
     section_view: std::cell::OnceCell<Option<payload::SectionView>>,
     /// Values the pack checks found to be strict base64 (see `checks::content`).
@@ -58,6 +60,7 @@ impl<'a> Context<'a> {
             spec,
             peers: None,
             path_cache: Default::default(),
+            payload: Default::default(),
             section_view: Default::default(),
             base64_clean: Default::default(),
             release: usize::MAX,

@@ -9,6 +9,11 @@ use foldhash::HashSet;
 
 /// The payload Bundle: the entry resource `MessageHeader.focus` resolves to, when it is a Bundle.
 pub fn payload(cx: &Context<'_>) -> Option<NodeId> {
+    // Asked by several rules per message; resolving the focus costs more than the rest of some.
+    *cx.payload.get_or_init(|| find_payload(cx))
+}
+
+fn find_payload(cx: &Context<'_>) -> Option<NodeId> {
     let doc = cx.doc;
     let header = crate::fhir::message_header(doc)?;
     let reference = doc.get(header, "focus.reference")?;
@@ -34,8 +39,8 @@ fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
 }
 
 /// The payload's entry resources and its Composition; `None` without either, which other rules
-/// report.
-pub fn payload_composition(cx: &Context<'_>) -> Option<(Vec<NodeId>, NodeId)> {
+/// report. Rules read them from the [`section_view`], which works them out once.
+fn payload_composition(cx: &Context<'_>) -> Option<(Vec<NodeId>, NodeId)> {
     let resources = payload_resources(cx.doc, payload(cx)?);
     let comp = composition(cx.doc, &resources)?;
     Some((resources, comp))
@@ -82,6 +87,8 @@ pub fn sections(doc: &Document, composition: NodeId) -> Vec<NodeId> {
 pub struct SectionView {
     /// The payload's entry resources, in order.
     pub resources: Vec<NodeId>,
+    /// The payload's Composition (the first one, as the `COMP` alias finds it).
+    pub composition: NodeId,
     /// The payload's entry resources that no `Composition.section.entry` (at any depth)
     /// references, in order: what a dozen rules look through for their own resource type, and
     /// in a valid message none.
@@ -112,6 +119,7 @@ pub fn section_view<'c>(cx: &'c Context<'_>) -> Option<&'c SectionView> {
                 .collect();
             Some(SectionView {
                 resources,
+                composition: comp,
                 unreferenced,
                 section_refs,
             })
