@@ -218,7 +218,15 @@ impl Document {
     /// Whether the node is named `name`, compared as bytes: path steps and rules ask this of
     /// every child they pass.
     pub fn has_name(&self, id: NodeId, name: &str) -> bool {
-        self.name_bytes(id) == name.as_bytes()
+        // The length is on the node: most names differ in it, and are then told apart without
+        // reaching the source text.
+        match self.node(id).name {
+            Str::Src(span) => {
+                span.len() == name.len()
+                    && &self.source.text.as_bytes()[span.range()] == name.as_bytes()
+            }
+            Str::Owned(i) => &*self.owned[i as usize] == name,
+        }
     }
 
     /// The primitive value, if the node has one.
