@@ -167,7 +167,7 @@ impl<'a> Evidence<'a> {
         let composition_type = payload.and_then(|p| {
             doc.children_named(p, "entry")
                 .filter_map(|e| doc.child(e, "resource"))
-                .find(|&r| doc.resource_type(r) == Some("Composition"))
+                .find(|&r| doc.is_resource_type(r, "Composition"))
                 .and_then(|c| doc.get_value(c, "type.coding.code"))
         });
         Evidence {
@@ -196,7 +196,7 @@ impl<'a> Evidence<'a> {
         self.payload.is_some_and(|p| {
             doc.children_named(p, "entry")
                 .filter_map(|e| doc.child(e, "resource"))
-                .any(|r| doc.resource_type(r) == Some(resource_type))
+                .any(|r| doc.is_resource_type(r, resource_type))
         })
     }
 
@@ -205,7 +205,7 @@ impl<'a> Evidence<'a> {
     fn anywhere_has(&self, resource_type: &str) -> bool {
         let doc = self.doc;
         doc.descendants(doc.root())
-            .any(|n| doc.resource_type(n) == Some(resource_type))
+            .any(|n| doc.is_resource_type(n, resource_type))
     }
 }
 

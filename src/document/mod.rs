@@ -243,6 +243,19 @@ impl Document {
         self.node(id).resource_type.map(|s| self.str(s))
     }
 
+    /// Whether the node is a resource of type `ty`. Rules and path steps ask this of every entry
+    /// they pass; as with [`Self::has_name`], the length is compared before the text is reached.
+    pub fn is_resource_type(&self, id: NodeId, ty: &str) -> bool {
+        match self.node(id).resource_type {
+            Some(Str::Src(span)) => {
+                span.len() == ty.len()
+                    && &self.source.text.as_bytes()[span.range()] == ty.as_bytes()
+            }
+            Some(owned @ Str::Owned(_)) => self.str(owned) == ty,
+            None => false,
+        }
+    }
+
     pub fn parent(&self, id: NodeId) -> Option<NodeId> {
         self.node(id).parent
     }

@@ -12,7 +12,7 @@ use crate::document::{Document, NodeId};
 pub fn message_header(doc: &Document) -> Option<NodeId> {
     doc.children_named(doc.root(), "entry")
         .filter_map(|e| doc.child(e, "resource"))
-        .find(|&r| doc.resource_type(r) == Some("MessageHeader"))
+        .find(|&r| doc.is_resource_type(r, "MessageHeader"))
 }
 
 /// The ITK3 handling-specification extension (Extension-ITK-MessageHandling-2).

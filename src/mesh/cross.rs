@@ -46,7 +46,7 @@ fn trimmed(doc: &Document, node: NodeId) -> &str {
 pub fn patient(message: &Document) -> Option<NodeId> {
     message
         .descendants(message.root())
-        .find(|&n| message.resource_type(n) == Some("Patient"))
+        .find(|&n| message.is_resource_type(n, "Patient"))
 }
 
 /// The message the metadata travels with, when it is of `kind`.

@@ -479,9 +479,12 @@ fn apply(step: &Step, cx: &Context<'_>, nodes: &[NodeId], out: &mut Vec<NodeId>)
                 .copied()
                 .filter(|&n| has_value_at(doc, n, child, value)),
         ),
-        Step::OfType(ty) => out.extend(nodes.iter().copied().filter(|&n| {
-            doc.node(n).kind == NodeKind::Resource && doc.resource_type(n) == Some(ty)
-        })),
+        Step::OfType(ty) => out.extend(
+            nodes
+                .iter()
+                .copied()
+                .filter(|&n| doc.node(n).kind == NodeKind::Resource && doc.is_resource_type(n, ty)),
+        ),
         Step::First => out.extend(nodes.first().copied()),
         Step::Resolve => out.extend(nodes.iter().filter_map(|&n| resolve_node(cx, doc, n))),
     }

@@ -66,7 +66,7 @@ impl<'a> BundleIndex<'a> {
         let mut by_url: HashMap<NodeId, HashMap<&'a str, Matches>> = HashMap::new();
         let mut by_node = vec![u32::MAX; doc.len()];
         let root = doc.root();
-        let bundles = nodes.filter(|&n| doc.resource_type(n) == Some("Bundle"));
+        let bundles = nodes.filter(|&n| doc.is_resource_type(n, "Bundle"));
         for bundle in bundles {
             for node in doc.children_named(bundle, "entry") {
                 let full_url = doc.child(node, "fullUrl");

@@ -326,7 +326,7 @@ fn response_code_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<F
         .get(response, "details.reference")
         .and_then(|r| cx.bundle.resolve(doc, r, doc.value(r)?))
         .and_then(|i| cx.bundle.entries[i].resource)
-        .filter(|&r| doc.resource_type(r) == Some("OperationOutcome"))
+        .filter(|&r| doc.is_resource_type(r, "OperationOutcome"))
     else {
         return;
     };
@@ -504,9 +504,8 @@ fn suggest_full_url(cx: &Context<'_>, from: NodeId, ty: &str, id: &str) -> Optio
     let scope = cx.bundle.scope_of(doc, from);
     let entry = cx.bundle.entries.iter().find(|e| {
         e.bundle == scope
-            && e.resource.is_some_and(|r| {
-                doc.resource_type(r) == Some(ty) && doc.get_value(r, "id") == Some(id)
-            })
+            && e.resource
+                .is_some_and(|r| doc.is_resource_type(r, ty) && doc.get_value(r, "id") == Some(id))
     })?;
     let url = doc.value(entry.full_url?)?;
     Some(format!(

@@ -34,7 +34,7 @@ fn of_type<'a>(
     resources
         .iter()
         .copied()
-        .filter(move |&r| doc.resource_type(r) == Some(ty))
+        .filter(move |&r| doc.is_resource_type(r, ty))
 }
 
 /// GPCM-SD-007…017 (and SU-007…017): every resource of the rule's type in the document is
@@ -77,7 +77,7 @@ pub fn list_code(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Finding>) {
             .children_named(list, "entry")
             .filter_map(|e| doc.child(e, "item"))
             .flat_map(|item| targets(cx, item))
-            .any(|t| doc.resource_type(t) == Some("Observation"));
+            .any(|t| doc.is_resource_type(t, "Observation"));
         if !holds_observation {
             continue;
         }
@@ -172,7 +172,7 @@ pub fn performer_not_patient(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fi
             .collect();
         if targets
             .iter()
-            .any(|t| t.is_some_and(|t| doc.resource_type(t) == Some("Patient")))
+            .any(|t| t.is_some_and(|t| doc.is_resource_type(t, "Patient")))
         {
             continue;
         }

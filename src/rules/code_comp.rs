@@ -16,7 +16,7 @@ fn unreferenced(cx: &Context<'_>, view: &SectionView, resource_type: &str) -> Ve
     view.unreferenced
         .iter()
         .copied()
-        .filter(|&r| cx.doc.resource_type(r) == Some(resource_type))
+        .filter(|&r| cx.doc.is_resource_type(r, resource_type))
         .collect()
 }
 
@@ -121,7 +121,7 @@ pub fn section_observation_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: 
         .resources
         .iter()
         .copied()
-        .filter(|&r| doc.resource_type(r) == Some("Observation"))
+        .filter(|&r| doc.is_resource_type(r, "Observation"))
         .filter(|o| !listed.contains(o))
     {
         out.push(
@@ -190,7 +190,7 @@ pub fn section_list_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mut Vec<Fin
         let loose: Vec<NodeId> = resources
             .iter()
             .copied()
-            .filter(|&r| doc.resource_type(r) == Some(ty))
+            .filter(|&r| doc.is_resource_type(r, ty))
             .filter(|r| !listed.contains(r) && referenced.contains(r))
             .collect();
         if loose.len() < 2 {
@@ -242,7 +242,7 @@ pub fn composition_encounter_missing(meta: &RuleMeta, cx: &Context<'_>, out: &mu
     let encounter = resources
         .iter()
         .copied()
-        .find(|&r| doc.resource_type(r) == Some("Encounter"));
+        .find(|&r| doc.is_resource_type(r, "Encounter"));
     let message = match encounter {
         Some(e) => format!(
             "the payload carries {} but `Composition.encounter` does not reference it",

@@ -43,7 +43,7 @@ fn of_type(doc: &Document, resources: &[NodeId], resource_type: &str) -> Vec<Nod
     resources
         .iter()
         .copied()
-        .filter(|&r| doc.resource_type(r) == Some(resource_type))
+        .filter(|&r| doc.is_resource_type(r, resource_type))
         .collect()
 }
 
@@ -244,7 +244,7 @@ pub fn task_owner_same_as_sender(meta: &RuleMeta, cx: &Context<'_>, out: &mut Ve
     let (Some(owner_org), Some(sender_org)) = (target(cx, owner), target(cx, sender)) else {
         return;
     };
-    let is_org = |r: NodeId| doc.resource_type(r) == Some("Organization");
+    let is_org = |r: NodeId| doc.is_resource_type(r, "Organization");
     if !is_org(owner_org) || !is_org(sender_org) {
         return; // the wrong kind of target is `task-owner-wrong`'s / `task-requester-on-behalf-of-wrong`'s
     }
@@ -299,7 +299,7 @@ pub fn task_description_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mu
     let patient = doc.child(task, "for").and_then(|r| target(cx, r));
     let written_nhs = field_after(text, "NHS Number ").map(|s| s.replace(' ', ""));
     let actual_nhs = patient
-        .filter(|&p| doc.resource_type(p) == Some("Patient"))
+        .filter(|&p| doc.is_resource_type(p, "Patient"))
         .and_then(|p| identifier(doc, p, NHS_NUMBER_SYSTEM));
     if let (Some(written), Some(actual)) = (written_nhs, actual_nhs) {
         // Spaces are layout, not digits (`999 456 7896`); whether the Patient's value may
@@ -318,7 +318,7 @@ pub fn task_description_inconsistent(meta: &RuleMeta, cx: &Context<'_>, out: &mu
         .and_then(|r| target(cx, r));
     let written_ods = field_after(text, "ODS Code ").map(str::to_string);
     let actual_ods = sender
-        .filter(|&o| doc.resource_type(o) == Some("Organization"))
+        .filter(|&o| doc.is_resource_type(o, "Organization"))
         .and_then(|o| identifier(doc, o, ODS_SYSTEM));
     if let (Some(written), Some(actual)) = (written_ods, actual_ods) {
         if !written.eq_ignore_ascii_case(actual) {

@@ -20,7 +20,7 @@ fn find_payload(cx: &Context<'_>) -> Option<NodeId> {
     let entry = cx.bundle.resolve(doc, reference, doc.value(reference)?)?;
     cx.bundle.entries[entry]
         .resource
-        .filter(|&r| doc.resource_type(r) == Some("Bundle"))
+        .filter(|&r| doc.is_resource_type(r, "Bundle"))
 }
 
 /// The resources of the payload Bundle's entries, in order.
@@ -35,7 +35,7 @@ fn composition(doc: &Document, resources: &[NodeId]) -> Option<NodeId> {
     resources
         .iter()
         .copied()
-        .find(|&r| doc.resource_type(r) == Some("Composition"))
+        .find(|&r| doc.is_resource_type(r, "Composition"))
 }
 
 /// The payload's entry resources and its Composition; `None` without either, which other rules
@@ -65,7 +65,7 @@ pub fn targets<'c>(cx: &'c Context<'_>, reference: NodeId) -> impl Iterator<Item
 pub fn list_items(cx: &Context<'_>, resources: impl Iterator<Item = NodeId>) -> HashSet<NodeId> {
     let doc = cx.doc;
     resources
-        .filter(|&r| doc.resource_type(r) == Some("List"))
+        .filter(|&r| doc.is_resource_type(r, "List"))
         .flat_map(|list| doc.children_named(list, "entry"))
         .filter_map(|e| doc.child(e, "item"))
         .flat_map(|item| targets(cx, item))
