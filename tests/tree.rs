@@ -164,3 +164,37 @@ fn same_named_siblings_are_numbered_in_order() {
         assert!(expected.values().all(|&n| n == 3));
     }
 }
+
+/// `has_name` and `is_resource_type` compare lengths before bytes; they must answer exactly as
+/// comparing `name` and `resource_type` does, for names sliced from the source and for names
+/// a JSON escape made the parser copy.
+#[test]
+fn name_and_type_tests_agree_with_the_strings() {
+    let escaped = br#"{"resourceType": "Bundle", "ty\u0070e": "message", "entry": [{"resource": {"resourceType": "Pati\u0065nt", "id": "p"}}]}"#;
+    let parsed = input::parse("escaped.json".to_string(), escaped.to_vec());
+    let mut docs = vec![parsed.document.expect("parses")];
+    docs.push(parse("samples/valid/1.6.0/consultation-report.json"));
+    docs.push(parse("samples/valid/1.6.0/consultation-report.xml"));
+    let probes = [
+        "type", "typ", "types", "Patient", "Patienu", "Bundle", "entry", "id", "",
+    ];
+    for doc in &docs {
+        let mut ids = vec![doc.root()];
+        ids.extend(doc.descendants(doc.root()));
+        for id in ids {
+            for probe in probes.iter().copied().chain([doc.name(id)]) {
+                assert_eq!(doc.has_name(id, probe), doc.name(id) == probe, "{probe}");
+                let is_type = doc.resource_type(id) == Some(probe);
+                assert_eq!(doc.is_resource_type(id, probe), is_type, "{probe}");
+            }
+        }
+    }
+    let doc = &docs[0];
+    let entry = doc.child(doc.root(), "entry").unwrap();
+    let resource = doc.child(entry, "resource").unwrap();
+    assert!(
+        doc.child(doc.root(), "type").is_some(),
+        "an escaped key reads unescaped"
+    );
+    assert!(doc.is_resource_type(resource, "Patient"));
+}

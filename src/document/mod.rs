@@ -218,14 +218,18 @@ impl Document {
     /// Whether the node is named `name`, compared as bytes: path steps and rules ask this of
     /// every child they pass.
     pub fn has_name(&self, id: NodeId, name: &str) -> bool {
-        // The length is on the node: most names differ in it, and are then told apart without
-        // reaching the source text.
-        match self.node(id).name {
+        self.str_is(self.node(id).name, name)
+    }
+
+    /// Whether `s` reads `text`. The length of a slice of the source is on the node: most
+    /// names differ in it, and are then told apart without reaching the source text.
+    fn str_is(&self, s: Str, text: &str) -> bool {
+        match s {
             Str::Src(span) => {
-                span.len() == name.len()
-                    && &self.source.text.as_bytes()[span.range()] == name.as_bytes()
+                span.len() == text.len()
+                    && &self.source.text.as_bytes()[span.range()] == text.as_bytes()
             }
-            Str::Owned(i) => &*self.owned[i as usize] == name,
+            Str::Owned(i) => &*self.owned[i as usize] == text,
         }
     }
 
@@ -243,17 +247,12 @@ impl Document {
         self.node(id).resource_type.map(|s| self.str(s))
     }
 
-    /// Whether the node is a resource of type `ty`. Rules and path steps ask this of every entry
-    /// they pass; as with [`Self::has_name`], the length is compared before the text is reached.
+    /// Whether the node is a resource of type `ty`: rules and path steps ask this of every entry
+    /// they pass, so the type is compared as [`Self::has_name`] compares names.
     pub fn is_resource_type(&self, id: NodeId, ty: &str) -> bool {
-        match self.node(id).resource_type {
-            Some(Str::Src(span)) => {
-                span.len() == ty.len()
-                    && &self.source.text.as_bytes()[span.range()] == ty.as_bytes()
-            }
-            Some(owned @ Str::Owned(_)) => self.str(owned) == ty,
-            None => false,
-        }
+        self.node(id)
+            .resource_type
+            .is_some_and(|s| self.str_is(s, ty))
     }
 
     pub fn parent(&self, id: NodeId) -> Option<NodeId> {

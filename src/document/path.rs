@@ -65,3 +65,15 @@ impl Document {
             .is_some_and(|d| d.is_repeating())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn indexes_are_written_in_decimal() {
+        for n in [0, 7, 9, 10, 11, 99, 100, 4_096, u32::MAX] {
+            let mut out = String::from("entry[");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("entry[{n}"));
+        }
+    }
+}
